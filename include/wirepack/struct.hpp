@@ -46,26 +46,46 @@ struct gap {
     std::size_t size{};
 };
 
-/// Walks the layout of a valid format: every value and every gap, in order.
-template <class OnValue, class OnGap>
-constexpr void walk_layout(std::string_view format, OnValue on_value, OnGap on_gap) {
-    std::size_t end = 0;
-    const auto summary = parse_format(format, [&](const format_item& item) {
-        if (item.offset > end) on_gap(gap{end, item.offset - end});
+/// Collects the values and gaps of a valid format into caller-provided arrays.
+/// One non-template type for every format, so the parser is instantiated once
+/// for all of them rather than once per format.
+struct layout_collector {
+    value_slot* slots;
+    gap* gaps;
+    std::size_t slot_count = 0;
+    std::size_t gap_count = 0;
+    std::size_t end = 0;  // where the previous item stopped
+
+    constexpr void add_gap(std::size_t offset, std::size_t size) {
+        if (size != 0) gaps[gap_count++] = gap{offset, size};
+    }
+    constexpr void operator()(const format_item& item) {
+        add_gap(end, item.offset - end);  // native alignment
         if (item.code == 'x') {
-            on_gap(gap{item.offset, item.count});
+            add_gap(item.offset, item.count);
         } else {
             for (std::size_t k = 0; k < item.value_count(); ++k) {
-                on_value(value_slot{item.code, item.offset + k * item.element_size, item.element_size});
+                slots[slot_count++] = value_slot{item.code, item.offset + k * item.element_size, item.element_size};
             }
         }
         end = item.offset + item.byte_size();
-    });
-    // A trailing zero-count item ("@c0i") still aligns the end.
-    if (summary.size > end) on_gap(gap{end, summary.size - end});
-}
+    }
+};
 
-/// Everything the compile-time functions need to know about `Format`.
+/// The most gaps a format with `item_count` items can have: alignment before each
+/// item, the item itself if it is `x`, and the alignment at the end ("@c0i").
+[[nodiscard]] constexpr std::size_t max_gaps(std::size_t item_count) noexcept { return 2 * item_count + 1; }
+
+/// Values and gaps of a format, as filled by `layout_collector`.
+template <std::size_t ValueCount, std::size_t GapCapacity>
+struct layout_tables {
+    std::array<value_slot, ValueCount> slots{};
+    std::array<gap, GapCapacity> gaps{};
+    std::size_t gap_count = 0;
+};
+
+/// Everything the compile-time functions need to know about `Format`, computed
+/// with two runs of the parser: one for the sizes, one for the tables.
 template <fixed_string Format>
 struct compiled_format {
     static constexpr format_summary summary = parse_format(Format.view());
@@ -75,22 +95,21 @@ struct compiled_format {
     static constexpr bool native = summary.order == byte_order::native;
     static constexpr boost::endian::order order = endian_of(summary.order);
 
-    static constexpr std::size_t gap_count = [] {
-        std::size_t count = 0;
-        if (valid) walk_layout(Format.view(), [](value_slot) {}, [&](gap) { ++count; });
-        return count;
-    }();
-    static constexpr std::array<value_slot, value_count> slots = [] {
-        std::array<value_slot, value_count> result{};
-        std::size_t next = 0;
-        if (valid) walk_layout(Format.view(), [&](value_slot slot) { result[next++] = slot; }, [](gap) {});
+    static constexpr auto tables = [] {
+        layout_tables<value_count, max_gaps(valid ? summary.item_count : 0)> result;
+        if (valid) {
+            layout_collector collector{result.slots.data(), result.gaps.data()};
+            (void)parse_format(Format.view(), collector);
+            collector.add_gap(collector.end, size - collector.end);
+            result.gap_count = collector.gap_count;
+        }
         return result;
     }();
-    static constexpr std::array<gap, gap_count> gaps = [] {
-        std::array<gap, gap_count> result{};
-        std::size_t next = 0;
-        if (valid) walk_layout(Format.view(), [](value_slot) {}, [&](gap g) { result[next++] = g; });
-        return result;
+    static constexpr const std::array<value_slot, value_count>& slots = tables.slots;
+    static constexpr std::array<gap, tables.gap_count> gaps = [] {
+        std::array<gap, tables.gap_count> exact{};
+        for (std::size_t i = 0; i < exact.size(); ++i) exact[i] = tables.gaps[i];
+        return exact;
     }();
 
     /// Fails compilation with a readable message when the format is malformed.
@@ -141,6 +160,20 @@ template <class T>
 concept char_argument = std::is_same_v<T, char> || std::is_same_v<T, signed char> ||
                         std::is_same_v<T, unsigned char> || std::is_same_v<T, char8_t> || std::is_same_v<T, std::byte>;
 
+/// The bytes a string argument packs. A char array stops at its first NUL, like
+/// the string literal it usually is, and never reads past its end.
+template <string_argument Argument>
+[[nodiscard]] constexpr auto string_bytes(const Argument& argument) noexcept {
+    if constexpr (std::is_array_v<Argument> && std::is_same_v<std::remove_extent_t<Argument>, char>) {
+        const std::string_view whole(argument, std::extent_v<Argument>);
+        return whole.substr(0, whole.find('\0'));
+    } else if constexpr (std::is_convertible_v<const Argument&, std::string_view>) {
+        return std::string_view(argument);
+    } else {
+        return std::span(std::ranges::data(argument), std::ranges::size(argument));
+    }
+}
+
 template <char Code, class T>
 constexpr bool accepts() {
     if constexpr (Code == 'P') return std::is_pointer_v<T> || (std::is_integral_v<T> && std::is_unsigned_v<T>);
@@ -152,75 +185,78 @@ constexpr bool accepts() {
 
 // ---- Packing and unpacking one value --------------------------------------------------------
 
-template <class F, std::size_t I, class Argument>
-constexpr void pack_value(std::byte* out, const Argument& argument) {
-    constexpr value_slot slot = F::slots[I];
-    constexpr char code = slot.code;
-    constexpr auto order = F::order;
-    std::byte* at = out + slot.offset;
+// Per value, the work depends only on (code, size, mode), never on the format
+// it came from, so equal fields of different formats share one instantiation.
 
-    if constexpr (!accepts<code, Argument>()) {
-        wrong_argument_kind<I, code, Argument>();
-    } else if constexpr (code == 'P' && std::is_pointer_v<Argument>) {
-        store<order>(at, reinterpret_cast<std::uintptr_t>(argument));
-    } else if constexpr (is_integer_code(code)) {
-        store<order>(at, to_wire_integer<integer_for_code_t<code, F::native>>(code, argument));
-    } else if constexpr (code == '?') {
+/// Writes one value. Requires: `accepts<Code, Argument>()`; `at` has `Size` bytes.
+template <char Code, std::size_t Size, bool Native, boost::endian::order Order, class Argument>
+constexpr void pack_value(std::byte* at, const Argument& argument) {
+    if constexpr (Code == 'P' && std::is_pointer_v<Argument>) {
+        store<Order>(at, address_of(argument));
+    } else if constexpr (is_integer_code(Code)) {
+        store<Order>(at, to_wire_integer<integer_for_code_t<Code, Native>>(Code, argument));
+    } else if constexpr (Code == '?') {
         *at = static_cast<std::byte>(argument != 0);
-    } else if constexpr (code == 'e') {
-        store<order>(at, to_wire_half(to_double(argument, code)));
-    } else if constexpr (code == 'f') {
-        if constexpr (std::is_same_v<Argument, float>) store<order>(at, argument);
-        else store<order>(at, to_wire_float(to_double(argument, code)));
-    } else if constexpr (code == 'd') {
-        store<order>(at, to_double(argument, code));
-    } else if constexpr (code == 'c') {
+    } else if constexpr (Code == 'e') {
+        store<Order>(at, to_wire_half(to_double(argument, Code), std::is_integral_v<Argument>));
+    } else if constexpr (Code == 'f') {
+        if constexpr (std::is_same_v<Argument, float>) store<Order>(at, argument);
+        else store<Order>(at, to_wire_float(to_double(argument, Code), std::is_integral_v<Argument>));
+    } else if constexpr (Code == 'd') {
+        store<Order>(at, to_double(argument, Code));
+    } else if constexpr (Code == 'c') {
         *at = static_cast<std::byte>(argument);
+    } else if constexpr (Size == 0) {
+        // "0s" and "0p" occupy no bytes: nothing to write.
     } else {
-        const auto bytes = [&] {
-            if constexpr (std::is_convertible_v<const Argument&, std::string_view>) return std::string_view(argument);
-            else return std::span(std::ranges::data(argument), std::ranges::size(argument));
-        }();
-        if constexpr (code == 's') store_string(at, slot.size, bytes.data(), bytes.size());
-        else store_pascal(at, slot.size, bytes.data(), bytes.size());
+        const auto bytes = string_bytes(argument);
+        if constexpr (Code == 's') store_string(at, Size, bytes.data(), bytes.size());
+        else store_pascal(at, Size, bytes.data(), bytes.size());
     }
 }
 
-template <class F, std::size_t I>
-[[nodiscard]] constexpr slot_type<F, I> unpack_value(const std::byte* in) {
-    constexpr value_slot slot = F::slots[I];
-    constexpr char code = slot.code;
-    constexpr auto order = F::order;
-    using T = slot_type<F, I>;
-    const std::byte* at = in + slot.offset;
-
-    if constexpr (is_integer_code(code) || code == 'f' || code == 'd') {
-        return load<T, order>(at);
-    } else if constexpr (code == '?') {
+/// Reads one value. Requires: `at` has `Size` bytes.
+template <char Code, std::size_t Size, bool Native, boost::endian::order Order>
+[[nodiscard]] constexpr typename unpacked_type<Code, Size, Native>::type unpack_value(const std::byte* at) {
+    using T = typename unpacked_type<Code, Size, Native>::type;
+    if constexpr (is_integer_code(Code) || Code == 'f' || Code == 'd') {
+        return load<T, Order>(at);
+    } else if constexpr (Code == '?') {
         return *at != std::byte{0};
-    } else if constexpr (code == 'e') {
-        return static_cast<float>(half_to_double(load<std::uint16_t, order>(at)));
-    } else if constexpr (code == 'c') {
+    } else if constexpr (Code == 'e') {
+        return static_cast<float>(half_to_double(load<std::uint16_t, Order>(at)));
+    } else if constexpr (Code == 'c') {
         return static_cast<char>(*at);
-    } else if constexpr (code == 's') {
-        T text{};
-        for (std::size_t k = 0; k < slot.size; ++k) text[k] = static_cast<char>(at[k]);
+    } else if constexpr (Code == 's') {
+        T text;  // every element is written by the copy
+        copy_bytes(text.data(), at, Size);
         return text;
+    } else if constexpr (T::capacity() == 0) {
+        return T{};  // "0p" and "1p" hold no data
     } else {
-        std::array<char, T::capacity()> text{};
-        const std::size_t length = pascal_length(at, slot.size);
-        for (std::size_t k = 0; k < length; ++k) text[k] = static_cast<char>(at[1 + k]);
-        return T(std::string_view(text.data(), length));
+        return T(at + 1, pascal_length(at, Size));
     }
+}
+
+/// Fails compilation, naming the argument, when it cannot be packed with `Code`.
+template <std::size_t Index, char Code, class Argument>
+constexpr void check_argument_kind() {
+    if constexpr (!accepts<Code, Argument>()) wrong_argument_kind<Index, Code, Argument>();
 }
 
 /// Writes every value and zeroes every gap of the struct at `out`.
 /// Requires: `out` has `F::size` writable bytes; the argument count is right.
 template <class F, class... Arguments>
 constexpr void pack_unchecked(std::byte* out, const Arguments&... arguments) {
-    for (const gap g : F::gaps) fill_zero(out + g.offset, g.size);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (pack_value<F, I>(out, arguments), ...);
+        if constexpr ((accepts<F::slots[I].code, Arguments>() && ...)) {
+            for (const gap g : F::gaps) fill_zero(out + g.offset, g.size);
+            (pack_value<F::slots[I].code, F::slots[I].size, F::native, F::order>(out + F::slots[I].offset,
+                                                                                 arguments),
+             ...);
+        } else {
+            (check_argument_kind<I, F::slots[I].code, Arguments>(), ...);
+        }
     }(std::index_sequence_for<Arguments...>{});
 }
 
@@ -231,7 +267,8 @@ using unpacked_t = typename unpacked_tuple<F, std::make_index_sequence<F::value_
 template <class F>
 [[nodiscard]] constexpr unpacked_t<F> unpack_unchecked(const std::byte* in) {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return unpacked_t<F>{unpack_value<F, I>(in)...};
+        return unpacked_t<F>{unpack_value<F::slots[I].code, F::slots[I].size, F::native, F::order>(
+            in + F::slots[I].offset)...};
     }(std::make_index_sequence<F::value_count>{});
 }
 

@@ -77,8 +77,10 @@ template <class Wire>
     throw error(errc::integer_out_of_range, message);
 }
 
-/// "float too large to pack with f format"
-[[noreturn]] inline void throw_float_overflow(char code) {
+/// "float too large to pack with f format"; CPython words it "int too large to
+/// convert" when the value was an integer.
+[[noreturn]] inline void throw_float_overflow(char code, bool from_integer = false) {
+    if (from_integer) throw error(errc::float_overflow, "int too large to convert");
     throw error(errc::float_overflow, std::string("float too large to pack with ") + code + " format");
 }
 
@@ -159,9 +161,10 @@ template <class Wire, class Argument>
         // std::in_range refuses character types, so widen to a standard integer first.
         using widened = std::conditional_t<std::is_signed_v<Argument>, long long, unsigned long long>;
         const auto value = static_cast<widened>(argument);
-        constexpr bool always_fits =
-            std::cmp_greater_equal(std::numeric_limits<Argument>::min(), std::numeric_limits<Wire>::min()) &&
-            std::cmp_less_equal(std::numeric_limits<Argument>::max(), std::numeric_limits<Wire>::max());
+        constexpr auto lowest = static_cast<widened>(std::numeric_limits<Argument>::min());
+        constexpr auto highest = static_cast<widened>(std::numeric_limits<Argument>::max());
+        constexpr bool always_fits = std::cmp_greater_equal(lowest, std::numeric_limits<Wire>::min()) &&
+                                     std::cmp_less_equal(highest, std::numeric_limits<Wire>::max());
         if constexpr (!always_fits) {
             if (!std::in_range<Wire>(value)) throw_integer_out_of_range<Wire>(code);
         }
@@ -178,16 +181,18 @@ inline constexpr double float_overflow_threshold = 0x1.ffffffp+127;
 }
 
 /// `x` rounded to float, refusing a finite value that would become infinite (in
-/// every byte order: current CPython).
-[[nodiscard]] constexpr float to_wire_float(double x) {
-    if (is_finite(x) && !(x < float_overflow_threshold && x > -float_overflow_threshold)) throw_float_overflow('f');
+/// every byte order: current CPython). `from_integer` only picks the message.
+[[nodiscard]] constexpr float to_wire_float(double x, bool from_integer = false) {
+    if (is_finite(x) && !(x < float_overflow_threshold && x > -float_overflow_threshold)) {
+        throw_float_overflow('f', from_integer);
+    }
     return static_cast<float>(x);
 }
 
 /// `x` rounded to binary16 bits, or CPython's overflow error.
-[[nodiscard]] constexpr std::uint16_t to_wire_half(double x) {
+[[nodiscard]] constexpr std::uint16_t to_wire_half(double x, bool from_integer = false) {
     const auto half = double_to_half(x);
-    if (!half) throw_float_overflow('e');
+    if (!half) throw_float_overflow('e', from_integer);
     return *half;
 }
 
@@ -205,14 +210,21 @@ template <class Argument>
     return static_cast<double>(argument);
 }
 
+/// The address a pointer holds, for `P`. Deliberately not constexpr: an address
+/// is never a compile-time constant, and clang 14 crashes trying to fold one.
+[[nodiscard]] inline std::uintptr_t address_of(const volatile void* pointer) noexcept {
+    return reinterpret_cast<std::uintptr_t>(pointer);
+}
+
 // ---- Bytes ---------------------------------------------------------------------------------
 
-/// Copies `count` one-byte elements (char, unsigned char, std::byte, ...) to `out`.
-template <class Element>
-constexpr void copy_bytes(std::byte* out, const Element* in, std::size_t count) noexcept {
-    static_assert(sizeof(Element) == 1);
+/// Copies `count` one-byte elements (char, unsigned char, std::byte, ...) to
+/// `count` one-byte elements of another such type.
+template <class Out, class In>
+constexpr void copy_bytes(Out* out, const In* in, std::size_t count) noexcept {
+    static_assert(sizeof(Out) == 1 && sizeof(In) == 1);
     if (std::is_constant_evaluated()) {
-        for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<std::byte>(in[i]);
+        for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<Out>(in[i]);
     } else if (count != 0) {
         std::memcpy(out, in, count);
     }
