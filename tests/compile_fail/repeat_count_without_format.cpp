@@ -1,0 +1,3 @@
+// expect: wirepack: repeat count given without format specifier (position 1)
+#include <wirepack/struct.hpp>
+constexpr auto size = wirepack::calcsize<"<2">();

@@ -1,0 +1,3 @@
+// expect: wirepack: pack got the wrong number of items
+#include <wirepack/struct.hpp>
+auto bytes = wirepack::pack<"<HI">(1);
