@@ -18,7 +18,6 @@
 /// the length of one string, and `x`, where it is a number of pad bytes.
 
 #include <cstddef>
-#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string_view>

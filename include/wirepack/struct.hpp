@@ -160,13 +160,14 @@ template <class T>
 concept char_argument = std::is_same_v<T, char> || std::is_same_v<T, signed char> ||
                         std::is_same_v<T, unsigned char> || std::is_same_v<T, char8_t> || std::is_same_v<T, std::byte>;
 
-/// The bytes a string argument packs. A char array stops at its first NUL, like
-/// the string literal it usually is, and never reads past its end.
+/// The bytes a string argument packs. A char array is all of its elements but the
+/// terminating NUL of the string literal it usually is ("a\0b" packs 3 bytes, as
+/// b"a\0b" does in Python); it is never read past its end.
 template <string_argument Argument>
 [[nodiscard]] constexpr auto string_bytes(const Argument& argument) noexcept {
     if constexpr (std::is_array_v<Argument> && std::is_same_v<std::remove_extent_t<Argument>, char>) {
         const std::string_view whole(argument, std::extent_v<Argument>);
-        return whole.substr(0, whole.find('\0'));
+        return whole.ends_with('\0') ? whole.substr(0, whole.size() - 1) : whole;
     } else if constexpr (std::is_convertible_v<const Argument&, std::string_view>) {
         return std::string_view(argument);
     } else {
@@ -177,7 +178,8 @@ template <string_argument Argument>
 template <char Code, class T>
 constexpr bool accepts() {
     if constexpr (Code == 'P') return std::is_pointer_v<T> || (std::is_integral_v<T> && std::is_unsigned_v<T>);
-    else if constexpr (is_integer_code(Code)) return std::is_integral_v<T> || std::is_enum_v<T>;
+    // Wider integers (__int128) are refused: the range check works in 64 bits.
+    else if constexpr (is_integer_code(Code)) return (std::is_integral_v<T> || std::is_enum_v<T>) && sizeof(T) <= 8;
     else if constexpr (Code == '?' || is_float_code(Code)) return std::is_arithmetic_v<T>;
     else if constexpr (Code == 'c') return char_argument<T>;
     else return string_argument<T>;
@@ -244,13 +246,24 @@ constexpr void check_argument_kind() {
     if constexpr (!accepts<Code, Argument>()) wrong_argument_kind<Index, Code, Argument>();
 }
 
-/// Writes every value and zeroes every gap of the struct at `out`.
+/// How `pack_unchecked` treats the bytes between values.
+enum class gap_filling {
+    zero_gaps,    ///< zero only the pad and alignment bytes: every byte is written once
+    zero_struct,  ///< zero the whole struct first, as CPython's pack_into does: a value
+                  ///< refused half-way leaves the earlier ones packed and the rest zero
+};
+
+/// Writes every value and the zero bytes of the struct at `out`.
 /// Requires: `out` has `F::size` writable bytes; the argument count is right.
-template <class F, class... Arguments>
+template <class F, gap_filling Filling, class... Arguments>
 constexpr void pack_unchecked(std::byte* out, const Arguments&... arguments) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         if constexpr ((accepts<F::slots[I].code, Arguments>() && ...)) {
-            for (const gap g : F::gaps) fill_zero(out + g.offset, g.size);
+            if constexpr (Filling == gap_filling::zero_struct) {
+                fill_zero(out, F::size);
+            } else {
+                for (const gap g : F::gaps) fill_zero(out + g.offset, g.size);
+            }
             (pack_value<F::slots[I].code, F::slots[I].size, F::native, F::order>(out + F::slots[I].offset,
                                                                                  arguments),
              ...);
@@ -306,7 +319,7 @@ template <fixed_string Format, class... Values>
     using F = detail::compiled_format<Format>;
     std::array<std::byte, F::size> out;  // every byte is written below
     if constexpr (detail::check_arguments<F, sizeof...(Values)>()) {
-        detail::pack_unchecked<F>(out.data(), values...);
+        detail::pack_unchecked<F, detail::gap_filling::zero_gaps>(out.data(), values...);
     } else {
         out = {};
     }
@@ -328,7 +341,7 @@ constexpr void pack_into(std::span<std::byte> buffer, std::ptrdiff_t offset, con
         if (where.error != errc{}) {
             detail::throw_window_error(where.error, detail::direction::packing, buffer.size(), offset, F::size);
         }
-        detail::pack_unchecked<F>(buffer.data() + where.start, values...);
+        detail::pack_unchecked<F, detail::gap_filling::zero_struct>(buffer.data() + where.start, values...);
     }
 }
 
@@ -429,6 +442,14 @@ public:
 private:
     std::span<const std::byte> bytes_;
 };
+
+}  // namespace wirepack
+
+/// A non-owning view over the caller's bytes: cheap to copy, so a `std::ranges::view`.
+template <wirepack::fixed_string Format>
+inline constexpr bool std::ranges::enable_view<wirepack::iter_unpack_view<Format>> = true;
+
+namespace wirepack {
 
 /// Unpacks a buffer holding whole structs back to back, like Python's
 /// `struct.iter_unpack`. Throws `wirepack::error` when the size is not a multiple

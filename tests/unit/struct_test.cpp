@@ -2,6 +2,7 @@
 // was produced by CPython's struct module (`struct.pack(fmt, *values).hex()`) on
 // x86-64 Linux; the error messages are current CPython's.
 
+#include <wirepack/runtime_struct.hpp>
 #include <wirepack/struct.hpp>
 
 #include <array>
@@ -962,3 +963,25 @@ TEST(StructIterUnpack, SizeMustBeAMultiple) {
 }
 
 }  // namespace
+
+// ---- A refused value in pack_into ---------------------------------------------------------
+
+TEST(StructPackInto, RefusedValueKeepsEarlierValuesAndZeroesTheRest) {
+    // CPython zeroes the struct, then packs value by value: what was packed before
+    // the refused value stays, the rest of the struct is zero, bytes after it are untouched.
+    std::array<std::byte, 6> buffer{};
+    buffer.fill(std::byte{0xff});
+    expect_error([&] { wirepack::pack_into<"<hBh">(buffer, 0, 1, 256, 3); }, errc::integer_out_of_range,
+                 "'B' format requires 0 <= number <= 255");
+    EXPECT_EQ(to_hex(buffer), "0100000000ff");
+
+    std::vector<std::byte> runtime_buffer(6, std::byte{0xff});
+    EXPECT_THROW(wirepack::Struct("<hBh").pack_into(runtime_buffer, 0, {1, 256, 3}), wirepack::error);
+    EXPECT_EQ(to_hex(runtime_buffer), to_hex(buffer));
+}
+
+TEST(StructString, CharArrayKeepsEmbeddedNulButNotTheTerminator) {
+    EXPECT_EQ(to_hex(wirepack::pack<"4s">("a\0b")), "61006200");  // b"a\0b" in Python
+    const char no_terminator[3] = {'x', 'y', 'z'};
+    EXPECT_EQ(to_hex(wirepack::pack<"3s">(no_terminator)), "78797a");
+}

@@ -5,7 +5,6 @@
 /// and CPython's wording for every error.
 
 #include <algorithm>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -89,10 +88,10 @@ template <class Wire>
     throw error(errc::buffer_size_mismatch, "unpack requires a buffer of " + std::to_string(struct_size) + " bytes");
 }
 
-/// "pack expected 2 items for packing (got 1)"
-[[noreturn]] inline void throw_value_count(std::size_t expected, std::size_t given) {
-    throw error(errc::wrong_value_count, "pack expected " + std::to_string(expected) + " items for packing (got " +
-                                             std::to_string(given) + ")");
+/// "pack expected 2 items for packing (got 1)", or "pack_into expected ..."
+[[noreturn]] inline void throw_value_count(std::size_t expected, std::size_t given, const char* operation = "pack") {
+    throw error(errc::wrong_value_count, std::string(operation) + " expected " + std::to_string(expected) +
+                                             " items for packing (got " + std::to_string(given) + ")");
 }
 
 /// "iterative unpacking requires a buffer of a multiple of 6 bytes", or the
