@@ -25,6 +25,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <iterator>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -173,12 +174,13 @@ template <bool Native>
 
 // ---- Values to wire representations (one variant access each) ---------------------------
 
-#ifndef WIREPACK_DETAIL_ALWAYS_INLINE
+// The per-value helpers below are inlined into the run loops, whatever the
+// optimiser's size heuristics say: one call per value would double the cost.
+// Undefined again at the end of this header.
 #if defined(__GNUC__) || defined(__clang__)
 #define WIREPACK_DETAIL_ALWAYS_INLINE [[gnu::always_inline]] inline
 #else
 #define WIREPACK_DETAIL_ALWAYS_INLINE inline
-#endif
 #endif
 
 /// Requires: never reached (a `switch` over kinds its caller excludes).
@@ -225,13 +227,14 @@ struct float_argument {
 };
 
 [[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE float_argument float_from_value(const value& v) {
-    switch (v.index()) {
-    case double_index: [[likely]] return {std::get<double_index>(v), false};
-    case int_index: return {static_cast<double>(std::get<int_index>(v)), true};
-    case uint_index: return {static_cast<double>(std::get<uint_index>(v)), true};
-    case bool_index: return {std::get<bool_index>(v) ? 1.0 : 0.0, true};
-    default: throw_not_a_float();
-    }
+    // Tests in order of likelihood rather than a `switch`, which clang lowers to a
+    // second indirect jump per float.
+    const std::size_t index = v.index();
+    if (index == double_index) [[likely]] return {std::get<double_index>(v), false};
+    if (index == int_index) return {static_cast<double>(std::get<int_index>(v)), true};
+    if (index == uint_index) return {static_cast<double>(std::get<uint_index>(v)), true};
+    if (index == bool_index) return {std::get<bool_index>(v) ? 1.0 : 0.0, true};
+    throw_not_a_float();
 }
 
 [[nodiscard]] inline double double_from_value(const value& v) { return float_from_value(v).x; }
@@ -464,7 +467,7 @@ public:
     ///
     ///     auto b = wirepack::Struct("<h").pack({-2});   // fe ff
     [[nodiscard]] std::vector<std::byte> pack(std::span<const value> values) const {
-        std::vector<std::byte> out(checked_count(values));  // zero-filled: pad bytes are done
+        std::vector<std::byte> out(checked_count(values, "pack"));  // zero-filled: pad bytes are done
         pack_unchecked<false>(out.data(), values.data());
         return out;
     }
@@ -480,7 +483,7 @@ public:
     ///     std::array<std::byte, 64> buffer;
     ///     wirepack::Struct("!H").pack_into(buffer, -2, {0xbeef});   // the last two bytes: be ef
     void pack_into(std::span<std::byte> buffer, std::ptrdiff_t offset, std::span<const value> values) const {
-        checked_count(values);
+        checked_count(values, "pack_into");
         const auto where = detail::locate(buffer.size(), offset, size());
         if (where.error != errc{}) {
             detail::throw_window_error(where.error, detail::direction::packing, buffer.size(), offset, size());
@@ -568,8 +571,9 @@ private:
         big_endian_ = detail::endian_of(summary_.order) == boost::endian::order::big;
     }
 
-    std::size_t checked_count(std::span<const value> values) const {
-        if (values.size() != value_count()) detail::throw_value_count(value_count(), values.size());
+    /// `size()`, once `values` has the right count for `operation` (named in the error).
+    std::size_t checked_count(std::span<const value> values, const char* operation) const {
+        if (values.size() != value_count()) detail::throw_value_count(value_count(), values.size(), operation);
         return size();
     }
 
@@ -586,9 +590,11 @@ private:
     template <boost::endian::order Order, bool ZeroPads>
     void pack_runs(std::byte* out, const value* v) const {
         using detail::run;
-        const run* r = runs_.data();
+        // `end()` rather than `data() + size()`: clang divides and multiplies back by
+        // `sizeof(run)` for the latter.
+        const run* r = std::to_address(runs_.begin());
         const run* const first_value = r + first_value_run_;
-        const run* const end = r + runs_.size();
+        const run* const end = std::to_address(runs_.end());
         if constexpr (ZeroPads) {
             for (; r != first_value; ++r) detail::fill_zero(out + r->offset, r->count);
         }
@@ -637,15 +643,14 @@ private:
     template <boost::endian::order Order>
     void unpack_runs(const std::byte* in, value* v) const {
         using detail::run;
-        const run* const end = runs_.data() + runs_.size();
-        for (const run* r = runs_.data() + first_value_run_; r != end; ++r) {
+        const run* const end = std::to_address(runs_.end());  // see pack_runs
+        for (const run* r = std::to_address(runs_.begin()) + first_value_run_; r != end; ++r, ++v) {
             if (r->kind == detail::run_kind::repeated) [[unlikely]] {
                 unpack_repeated<Order>(in, *r, v);
-                v += r->count;
-            } else {
-                detail::unpack_value<Order>(r->kind, *r, in + r->offset, *v);
-                ++v;
+                v += r->count - 1;  // at least 2: parse_format drops empty items
+                continue;
             }
+            detail::unpack_value<Order>(r->kind, *r, in + r->offset, *v);
         }
     }
 
@@ -664,3 +669,5 @@ private:
 };
 
 }  // namespace wirepack
+
+#undef WIREPACK_DETAIL_ALWAYS_INLINE

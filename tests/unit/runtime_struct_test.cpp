@@ -308,8 +308,9 @@ TEST(RuntimeStructPack, WrongCountMessages) {
     expect_error([] { (void)Struct("<0s0s").pack({}); }, errc::wrong_value_count,
                  "pack expected 2 items for packing (got 0)");
     std::array<std::byte, 8> buffer{};
+    // CPython names the function: "pack_into expected ...".
     expect_error([&] { Struct("<hh").pack_into(buffer, 0, {i64(1), i64(2), i64(3)}); }, errc::wrong_value_count,
-                 "pack expected 2 items for packing (got 3)");
+                 "pack_into expected 2 items for packing (got 3)");
 }
 
 TEST(RuntimeStructPack, SpanOfValues) {
