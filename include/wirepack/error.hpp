@@ -33,6 +33,10 @@ enum class errc {
     offset_out_of_range,   ///< "offset -11 out of range for 10-byte buffer"
     not_a_multiple,        ///< "iterative unpacking requires a buffer of a multiple of 6 bytes"
     zero_size_struct,      ///< "cannot iteratively unpack with a struct of length 0"
+    // A corrupt or refused frame in a length-prefixed stream (frame.hpp).
+    frame_too_large,         ///< "frame payload larger than the maximum"
+    frame_length_too_small,  ///< "frame length smaller than its header allows"
+    varint_too_long,         ///< "varint length prefix longer than 10 bytes or over 64 bits"
 };
 
 /// The short, fixed description of an error code (the exception's `what()` is
@@ -55,6 +59,9 @@ enum class errc {
     case errc::offset_out_of_range: return "offset out of range for buffer";
     case errc::not_a_multiple: return "buffer size is not a multiple of the struct size";
     case errc::zero_size_struct: return "cannot iteratively unpack with a struct of length 0";
+    case errc::frame_too_large: return "frame payload larger than the maximum";
+    case errc::frame_length_too_small: return "frame length smaller than its header allows";
+    case errc::varint_too_long: return "varint length prefix longer than 10 bytes or over 64 bits";
     }
     return "unknown wirepack error";
 }

@@ -8,6 +8,7 @@
 #include <wirepack/error.hpp>
 #include <wirepack/fixed_string.hpp>
 #include <wirepack/format.hpp>
+#include <wirepack/frame.hpp>
 #include <wirepack/pascal_string.hpp>
 #include <wirepack/result.hpp>
 #include <wirepack/runtime_struct.hpp>

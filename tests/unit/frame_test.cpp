@@ -1,0 +1,398 @@
+// Frame codec: golden bytes, chunking independence, options, errors and the memory bound.
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <wirepack/frame.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace {
+
+using wirepack::errc;
+using wirepack::frame_options;
+using wirepack::oversize_policy;
+using bytes = std::vector<std::byte>;
+
+bytes make(std::initializer_list<int> values) {
+    bytes out;
+    for (int v : values) out.push_back(static_cast<std::byte>(v));
+    return out;
+}
+
+bytes text(const std::string& s) {
+    bytes out;
+    for (char c : s) out.push_back(static_cast<std::byte>(c));
+    return out;
+}
+
+void append(bytes& out, std::span<const std::byte> part) { out.insert(out.end(), part.begin(), part.end()); }
+
+template <class Encoded>
+void append_frame(bytes& out, const Encoded& f) {
+    for (auto part : f.buffers()) append(out, part);
+}
+
+// Everything a decoder gives for `stream` fed in pieces ending at `cuts` (then the
+// rest): the payloads in order, then the error if any. Checks the memory bound and
+// that bytes_needed() is never 0 while next() has nothing to give.
+template <class Decoder>
+struct decoded {
+    std::vector<bytes> payloads;
+    errc error{};
+};
+
+template <class Decoder>
+decoded<Decoder> decode(const bytes& stream, std::vector<std::size_t> cuts, const frame_options& options = {}) {
+    Decoder decoder(options);
+    decoded<Decoder> out;
+    std::sort(cuts.begin(), cuts.end());
+    cuts.push_back(stream.size());
+    std::size_t at = 0;
+    std::size_t largest_chunk = 0;
+    for (std::size_t cut : cuts) {
+        cut = std::min(cut, stream.size());
+        if (cut < at) continue;
+        const auto chunk = std::span<const std::byte>(stream).subspan(at, cut - at);
+        largest_chunk = std::max(largest_chunk, chunk.size());
+        decoder.feed(chunk);
+        at = cut;
+        EXPECT_LE(decoder.capacity(), Decoder::max_header_size + options.max_payload + largest_chunk);
+        for (;;) {
+            auto next = decoder.next();
+            if (!next) {
+                out.error = next.error();
+                return out;
+            }
+            if (!*next) {
+                EXPECT_GT(decoder.bytes_needed(), 0u);
+                break;
+            }
+            out.payloads.emplace_back((*next)->payload.begin(), (*next)->payload.end());
+        }
+    }
+    return out;
+}
+
+std::vector<std::size_t> every_byte(std::size_t n) {
+    std::vector<std::size_t> cuts;
+    for (std::size_t i = 1; i < n; ++i) cuts.push_back(i);
+    return cuts;
+}
+
+// ---- Golden bytes -------------------------------------------------------------------------
+
+TEST(FrameEncoder, GoldenNetworkLength) {
+    const bytes payload = text("hello");
+    bytes wire;
+    append_frame(wire, wirepack::frame_encoder<>::encode(payload));
+    EXPECT_EQ(wire, make({0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o'}));
+}
+
+TEST(FrameEncoder, GoldenTypeThenLength) {
+    const auto header = wirepack::frame_encoder<"!HI", 1>::header_for(5, 7);
+    EXPECT_EQ(bytes(header.begin(), header.end()), make({0, 7, 0, 0, 0, 5}));
+    const auto little = wirepack::frame_encoder<"<H">::header_for(0x102);
+    EXPECT_EQ(bytes(little.begin(), little.end()), make({2, 1}));
+    const auto counted = wirepack::frame_encoder<"!I", 0, -4>::header_for(3);
+    EXPECT_EQ(bytes(counted.begin(), counted.end()), make({0, 0, 0, 7}));
+}
+
+TEST(FrameEncoder, GoldenVarint) {
+    const auto h0 = wirepack::varint_frame_encoder::header_for(0);
+    EXPECT_EQ(bytes(h0.header().begin(), h0.header().end()), make({0}));
+    const auto h300 = wirepack::varint_frame_encoder::header_for(300);
+    EXPECT_EQ(bytes(h300.header().begin(), h300.header().end()), make({0xAC, 0x02}));
+    const auto hmax = wirepack::varint_frame_encoder::header_for(SIZE_MAX);
+    if constexpr (sizeof(std::size_t) == 8) {
+        EXPECT_EQ(bytes(hmax.header().begin(), hmax.header().end()),
+                  make({0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}));
+    }
+}
+
+TEST(FrameEncoder, LengthOutOfRangeThrowsLikePack) {
+    try {
+        (void)wirepack::frame_encoder<"<H">::header_for(65536);
+        FAIL() << "no exception";
+    } catch (const wirepack::error& e) {
+        EXPECT_EQ(e.code(), errc::integer_out_of_range);
+    }
+    EXPECT_THROW((void)(wirepack::frame_encoder<"!I", 0, 2>::header_for(1)), wirepack::error);
+}
+
+TEST(FrameDecoder, GoldenDecode) {
+    const bytes wire = make({0, 7, 0, 0, 0, 2, 'h', 'i', 0, 9, 0, 0, 0, 0});
+    wirepack::frame_decoder<"!HI", 1> decoder;
+    decoder.feed(wire);
+    auto first = decoder.next().value();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(std::get<0>(first->header), 7);
+    EXPECT_EQ(std::get<1>(first->header), 2u);
+    EXPECT_EQ(bytes(first->payload.begin(), first->payload.end()), text("hi"));
+    auto second = decoder.next().value();
+    ASSERT_TRUE(second);
+    EXPECT_EQ(std::get<0>(second->header), 9);
+    EXPECT_TRUE(second->payload.empty());  // a zero-length frame is an ordinary frame
+    EXPECT_FALSE(decoder.next().value());
+    EXPECT_EQ(decoder.bytes_needed(), 6u);
+}
+
+// ---- Chunking -----------------------------------------------------------------------------
+
+TEST(FrameDecoder, OneByteAtATimeEqualsAllAtOnce) {
+    bytes wire;
+    std::vector<bytes> payloads = {text(""), text("a"), bytes(300, std::byte{0x5a}), text("end")};
+    for (const auto& p : payloads) append_frame(wire, wirepack::frame_encoder<>::encode(p));
+    const auto whole = decode<wirepack::frame_decoder<>>(wire, {});
+    const auto bytewise = decode<wirepack::frame_decoder<>>(wire, every_byte(wire.size()));
+    EXPECT_EQ(whole.payloads, payloads);
+    EXPECT_EQ(bytewise.payloads, payloads);
+    EXPECT_EQ(whole.error, errc{});
+    EXPECT_EQ(bytewise.error, errc{});
+
+    bytes varint_wire;
+    for (const auto& p : payloads) append_frame(varint_wire, wirepack::varint_frame_encoder::encode(p));
+    EXPECT_EQ(decode<wirepack::varint_frame_decoder>(varint_wire, {}).payloads, payloads);
+    EXPECT_EQ(decode<wirepack::varint_frame_decoder>(varint_wire, every_byte(varint_wire.size())).payloads, payloads);
+}
+
+template <class Decoder, class Encode>
+void check_round_trip(Encode encode, const frame_options& options = {}, std::size_t min_size = 0) {
+    auto payloads = *rc::gen::container<std::vector<bytes>>(
+        rc::gen::container<bytes>(rc::gen::map(rc::gen::arbitrary<std::uint8_t>(), [](std::uint8_t b) {
+            return static_cast<std::byte>(b);
+        })));
+    for (auto& p : payloads) p.resize(p.size() + min_size);  // (a positive adjustment needs that many)
+    bytes wire;
+    for (const auto& p : payloads) append_frame(wire, encode(p));
+    const auto cuts = *rc::gen::container<std::vector<std::size_t>>(rc::gen::inRange<std::size_t>(0, wire.size() + 1));
+    const auto got = decode<Decoder>(wire, cuts, options);
+    RC_ASSERT(got.error == errc{});
+    RC_ASSERT(got.payloads == payloads);
+}
+
+RC_GTEST_PROP(FrameRoundTrip, NetworkU32, ()) {
+    check_round_trip<wirepack::frame_decoder<>>([](const bytes& p) { return wirepack::frame_encoder<>::encode(p); });
+}
+RC_GTEST_PROP(FrameRoundTrip, LittleU16, ()) {
+    check_round_trip<wirepack::frame_decoder<"<H">>(
+        [](const bytes& p) { return wirepack::frame_encoder<"<H">::encode(p); });
+}
+RC_GTEST_PROP(FrameRoundTrip, BigU64, ()) {
+    check_round_trip<wirepack::frame_decoder<">Q">>(
+        [](const bytes& p) { return wirepack::frame_encoder<">Q">::encode(p); });
+}
+RC_GTEST_PROP(FrameRoundTrip, TypeThenLength, ()) {
+    check_round_trip<wirepack::frame_decoder<"!HI", 1>>(
+        [](const bytes& p) { return wirepack::frame_encoder<"!HI", 1>::encode(p, std::uint16_t{0xbeef}); });
+}
+RC_GTEST_PROP(FrameRoundTrip, LengthCountsHeader, ()) {
+    frame_options options;
+    options.length_adjustment = -4;
+    check_round_trip<wirepack::frame_decoder<>>(
+        [](const bytes& p) { return wirepack::frame_encoder<"!I", 0, -4>::encode(p); }, options);
+}
+RC_GTEST_PROP(FrameRoundTrip, LengthPlusAdjustment, ()) {
+    frame_options options;
+    options.length_adjustment = 3;  // the length leaves out 3 trailing bytes
+    check_round_trip<wirepack::frame_decoder<"!HI", 1>>(
+        [](const bytes& p) {
+            return wirepack::frame_encoder<"!HI", 1, 3>::encode(p, 1);
+        },
+        options, 3);
+}
+RC_GTEST_PROP(FrameRoundTrip, Varint, ()) {
+    check_round_trip<wirepack::varint_frame_decoder>(
+        [](const bytes& p) { return wirepack::varint_frame_encoder::encode(p); });
+}
+
+TEST(FrameRoundTrip, LengthPlusAdjustmentNeedsPayloadAtLeastAdjustment) {
+    // Encoding a payload shorter than a positive adjustment cannot be represented.
+    EXPECT_THROW((void)(wirepack::frame_encoder<"!HI", 1, 3>::header_for(2, 1)), wirepack::error);
+}
+
+// ---- Oversize ------------------------------------------------------------------------------
+
+bytes oversize_stream(std::size_t big) {
+    bytes wire;
+    append_frame(wire, wirepack::frame_encoder<>::encode(text("ok")));
+    const bytes huge(big, std::byte{0xee});
+    append_frame(wire, wirepack::frame_encoder<>::encode(huge));
+    append_frame(wire, wirepack::frame_encoder<>::encode(text("")));
+    append_frame(wire, wirepack::frame_encoder<>::encode(text("after")));
+    return wire;
+}
+
+TEST(FrameOversize, FailIsReportedWhenTheHeaderIsComplete) {
+    frame_options options;
+    options.max_payload = 16;
+    wirepack::frame_decoder<> decoder(options);
+    const bytes wire = make({0, 0, 0, 17});  // the header only: nothing of the payload yet
+    decoder.feed(std::span(wire).first(3));
+    ASSERT_TRUE(decoder.next().has_value());
+    decoder.feed(std::span(wire).subspan(3));
+    EXPECT_EQ(decoder.next().error(), errc::frame_too_large);
+    decoder.feed(make({0, 0, 0, 0}));  // a failed decoder stays failed
+    EXPECT_EQ(decoder.next().error(), errc::frame_too_large);
+    EXPECT_EQ(decoder.bytes_needed(), 0u);
+    // No allocation of the claimed size, even for a 4 GiB claim.
+    wirepack::frame_decoder<> huge(options);
+    huge.feed(make({0xff, 0xff, 0xff, 0xff}));
+    EXPECT_EQ(huge.next().error(), errc::frame_too_large);
+    EXPECT_LE(huge.capacity(), 4u + 16u + 4u);
+    EXPECT_EQ(wirepack::frame_bytes_needed<>(make({0, 0, 0, 17}), options).error(), errc::frame_too_large);
+}
+
+TEST(FrameOversize, SkipContinuesWithTheNextFrameAcrossManyFeeds) {
+    frame_options options;
+    options.max_payload = 16;
+    options.on_oversize = oversize_policy::skip;
+    const bytes wire = oversize_stream(1000);
+    const std::vector<bytes> expected = {text("ok"), text(""), text("after")};
+    for (std::size_t step : {1u, 2u, 3u, 7u, 64u, 999u, 5000u}) {
+        std::vector<std::size_t> cuts;
+        for (std::size_t at = step; at < wire.size(); at += step) cuts.push_back(at);
+        const auto got = decode<wirepack::frame_decoder<>>(wire, cuts, options);
+        EXPECT_EQ(got.error, errc{}) << "step " << step;
+        EXPECT_EQ(got.payloads, expected) << "step " << step;
+    }
+    // While skipping, bytes_needed() counts the bytes still to drop, and nothing is buffered.
+    wirepack::frame_decoder<> decoder(options);
+    decoder.feed(std::span(wire).first(6 + 4 + 10));  // "ok" frame, big header, 10 bytes of it
+    ASSERT_TRUE(decoder.next().value());
+    EXPECT_FALSE(decoder.next().value());
+    EXPECT_EQ(decoder.bytes_needed(), 990u);
+    decoder.feed(std::span(wire).subspan(20, 500));
+    EXPECT_EQ(decoder.buffered(), 0u);
+    EXPECT_EQ(decoder.bytes_needed(), 490u);
+}
+
+RC_GTEST_PROP(FrameOversize, SkipNeverDesyncs, ()) {
+    frame_options options;
+    options.max_payload = *rc::gen::inRange<std::size_t>(0, 40);
+    options.on_oversize = oversize_policy::skip;
+    const auto sizes = *rc::gen::container<std::vector<std::size_t>>(rc::gen::inRange<std::size_t>(0, 100));
+    bytes wire;
+    std::vector<bytes> expected;
+    std::vector<bytes> payloads;
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+        payloads.emplace_back(sizes[k], static_cast<std::byte>(k));
+        append_frame(wire, wirepack::frame_encoder<>::encode(payloads.back()));
+        if (sizes[k] <= options.max_payload) expected.push_back(payloads.back());
+    }
+    const auto cuts = *rc::gen::container<std::vector<std::size_t>>(rc::gen::inRange<std::size_t>(0, wire.size() + 1));
+    const auto got = decode<wirepack::frame_decoder<>>(wire, cuts, options);
+    RC_ASSERT(got.error == errc{});
+    RC_ASSERT(got.payloads == expected);
+}
+
+// ---- Corrupt frames -----------------------------------------------------------------------
+
+TEST(FrameCorrupt, NegativeAdjustedLength) {
+    frame_options options;
+    options.length_adjustment = -4;
+    wirepack::frame_decoder<> decoder(options);
+    decoder.feed(make({0, 0, 0, 3}));  // counts the header, yet is shorter than it
+    EXPECT_EQ(decoder.next().error(), errc::frame_length_too_small);
+    EXPECT_EQ(wirepack::frame_bytes_needed<>(make({0, 0, 0, 3}), options).error(), errc::frame_length_too_small);
+    decoder.feed(make({0, 0, 0, 4}));
+    EXPECT_EQ(decoder.next().error(), errc::frame_length_too_small);
+
+    wirepack::frame_decoder<"!i"> signed_length;
+    signed_length.feed(make({0xff, 0xff, 0xff, 0xff}));
+    EXPECT_EQ(signed_length.next().error(), errc::frame_length_too_small);
+
+    frame_options exact = options;
+    wirepack::frame_decoder<> empty(exact);
+    empty.feed(make({0, 0, 0, 4}));  // exactly the header: an empty payload
+    auto f = empty.next().value();
+    ASSERT_TRUE(f);
+    EXPECT_TRUE(f->payload.empty());
+}
+
+TEST(FrameCorrupt, OverlongVarint) {
+    wirepack::varint_frame_decoder eleven;
+    eleven.feed(bytes(10, std::byte{0x80}));
+    EXPECT_EQ(eleven.next().error(), errc::varint_too_long);
+
+    wirepack::varint_frame_decoder over64;
+    bytes wire(9, std::byte{0xff});
+    wire.push_back(std::byte{0x02});  // bit 64
+    over64.feed(wire);
+    EXPECT_EQ(over64.next().error(), errc::varint_too_long);
+
+    // Ten bytes ending in 0x01 is 2^63 + ...: a valid varint, and far over the maximum.
+    wirepack::varint_frame_decoder top;
+    wire.back() = std::byte{0x01};
+    top.feed(wire);
+    EXPECT_EQ(top.next().error(), errc::frame_too_large);
+
+    // Non-minimal encodings are accepted, as protobuf accepts them.
+    wirepack::varint_frame_decoder padded;
+    padded.feed(make({0x81, 0x80, 0x00, 'x'}));
+    auto f = padded.next().value();
+    ASSERT_TRUE(f);
+    EXPECT_EQ(std::get<0>(f->header), 1u);
+    EXPECT_EQ(bytes(f->payload.begin(), f->payload.end()), text("x"));
+}
+
+// ---- bytes_needed ---------------------------------------------------------------------------
+
+TEST(FrameBytesNeeded, FromAPrefix) {
+    const bytes wire = make({0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o', 0xff});
+    const frame_options options;
+    const std::size_t expected[] = {4, 3, 2, 1, 5, 4, 3, 2, 1, 0, 0};
+    for (std::size_t n = 0; n <= wire.size(); ++n) {
+        const auto needed = wirepack::frame_bytes_needed<>(std::span(wire).first(n), options);
+        ASSERT_TRUE(needed) << n;
+        EXPECT_EQ(*needed, expected[n]) << n;
+    }
+    EXPECT_EQ((*wirepack::frame_bytes_needed<"!HI", 1>(make({0, 1, 0, 0, 0}), options)), 1u);
+    EXPECT_EQ((*wirepack::frame_bytes_needed<"!HI", 1>(make({0, 1, 0, 0, 0, 2}), options)), 2u);
+
+    EXPECT_EQ(*wirepack::varint_frame_bytes_needed({}, options), 1u);
+    EXPECT_EQ(*wirepack::varint_frame_bytes_needed(make({0xAC}), options), 1u);
+    EXPECT_EQ(*wirepack::varint_frame_bytes_needed(make({0xAC, 0x02}), options), 300u);
+    EXPECT_EQ(*wirepack::varint_frame_bytes_needed(make({0}), options), 0u);
+}
+
+TEST(FrameBytesNeeded, Decoder) {
+    wirepack::frame_decoder<> decoder;
+    EXPECT_EQ(decoder.bytes_needed(), 4u);
+    decoder.feed(make({0, 0}));
+    EXPECT_EQ(decoder.bytes_needed(), 2u);
+    decoder.feed(make({0, 3, 'a'}));
+    EXPECT_EQ(decoder.bytes_needed(), 2u);
+    EXPECT_FALSE(decoder.next().value());
+    decoder.feed(make({'b', 'c', 0}));
+    EXPECT_EQ(decoder.bytes_needed(), 0u);
+    EXPECT_TRUE(decoder.next().value());
+    EXPECT_EQ(decoder.bytes_needed(), 3u);
+    EXPECT_EQ(decoder.buffered(), 1u);
+}
+
+// ---- Memory bound ---------------------------------------------------------------------------
+
+TEST(FrameMemory, CapacityStaysWithinMaxFramePlusChunk) {
+    frame_options options;
+    options.max_payload = 1000;
+    bytes wire;
+    for (std::size_t n : {1000u, 0u, 999u, 1u, 1000u, 500u}) {
+        append_frame(wire, wirepack::frame_encoder<>::encode(bytes(n, std::byte{1})));
+    }
+    for (std::size_t step : {1u, 13u, 100u, 1003u, 4096u}) {
+        std::vector<std::size_t> cuts;
+        for (std::size_t at = step; at < wire.size(); at += step) cuts.push_back(at);
+        const auto got = decode<wirepack::frame_decoder<>>(wire, cuts, options);  // checks capacity
+        EXPECT_EQ(got.payloads.size(), 6u);
+        EXPECT_EQ(got.error, errc{});
+    }
+}
+
+}  // namespace
