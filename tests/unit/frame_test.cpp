@@ -8,10 +8,29 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <initializer_list>
 #include <span>
 #include <string>
 #include <vector>
+
+// The largest single allocation made through operator new while `counting` is on:
+// proof that a claimed length never sizes an allocation.
+namespace {
+bool counting = false;
+std::size_t largest_allocation = 0;
+}  // namespace
+
+// Not inlined, so that g++ does not pair the malloc and free inside them with the
+// new and delete expressions of the code under test (-Wmismatched-new-delete).
+[[gnu::noinline]] void* operator new(std::size_t size) {
+    if (counting) largest_allocation = std::max(largest_allocation, size);
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -247,6 +266,23 @@ TEST(FrameOversize, FailIsReportedWhenTheHeaderIsComplete) {
     EXPECT_EQ(huge.next().error(), errc::frame_too_large);
     EXPECT_LE(huge.capacity(), 4u + 16u + 4u);
     EXPECT_EQ(wirepack::frame_bytes_needed<>(make({0, 0, 0, 17}), options).error(), errc::frame_too_large);
+}
+
+TEST(FrameOversize, ClaimedLengthNeverSizesAnAllocation) {
+    frame_options options;  // the default maximum: 16 MiB
+    for (const oversize_policy policy : {oversize_policy::fail, oversize_policy::skip}) {
+        options.on_oversize = policy;
+        wirepack::frame_decoder<"!Q"> decoder(options);
+        const bytes claim = make({0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3});  // 2^63 - 1 bytes
+        largest_allocation = 0;
+        counting = true;
+        for (std::size_t i = 0; i < claim.size(); ++i) {
+            decoder.feed(std::span(claim).subspan(i, 1));
+            (void)decoder.next();
+        }
+        counting = false;
+        EXPECT_LE(largest_allocation, 64u) << "policy " << static_cast<int>(policy);
+    }
 }
 
 TEST(FrameOversize, SkipContinuesWithTheNextFrameAcrossManyFeeds) {
