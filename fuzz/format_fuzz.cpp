@@ -38,13 +38,7 @@
 #include <variant>
 #include <vector>
 
-#define FUZZ_CHECK(condition)                                                                    \
-    do {                                                                                         \
-        if (!(condition)) {                                                                      \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                        \
-        }                                                                                        \
-    } while (false)
+#include "fuzz_check.hpp"
 
 namespace {
 
@@ -182,27 +176,27 @@ void check_layout(const wirepack::format_summary& summary, std::span<const forma
     std::size_t values = 0;
     for (const format_item& item : items) {
         const auto layout = wirepack::layout_of(item.code, summary.order);
-        FUZZ_CHECK(layout.has_value());
+        WIREPACK_FUZZ_CHECK(layout.has_value());
         if (item.code == 's' || item.code == 'p') {
-            FUZZ_CHECK(item.element_size == item.count);
+            WIREPACK_FUZZ_CHECK(item.element_size == item.count);
         } else {
-            FUZZ_CHECK(item.element_size == layout->size);
-            FUZZ_CHECK(item.count != 0);  // a zero-count item is not reported
+            WIREPACK_FUZZ_CHECK(item.element_size == layout->size);
+            WIREPACK_FUZZ_CHECK(item.count != 0);  // a zero-count item is not reported
         }
-        FUZZ_CHECK(item.offset >= end);                                        // in order, no overlap
-        FUZZ_CHECK(item.offset % layout->alignment == 0);                      // native alignment
-        FUZZ_CHECK(summary.order == byte_order::native || layout->alignment == 1);
-        FUZZ_CHECK(item.byte_size() <= summary.size - item.offset);            // within size
+        WIREPACK_FUZZ_CHECK(item.offset >= end);                                        // in order, no overlap
+        WIREPACK_FUZZ_CHECK(item.offset % layout->alignment == 0);                      // native alignment
+        WIREPACK_FUZZ_CHECK(summary.order == byte_order::native || layout->alignment == 1);
+        WIREPACK_FUZZ_CHECK(item.byte_size() <= summary.size - item.offset);            // within size
         // A gap is alignment only: none outside native mode, less than the largest alignment in it.
-        if (summary.order == byte_order::native) FUZZ_CHECK(item.offset - end < max_alignment);
-        else FUZZ_CHECK(item.offset == end);
+        if (summary.order == byte_order::native) WIREPACK_FUZZ_CHECK(item.offset - end < max_alignment);
+        else WIREPACK_FUZZ_CHECK(item.offset == end);
         end = item.offset + item.byte_size();
         values += item.value_count();
     }
-    FUZZ_CHECK(end <= summary.size);
-    FUZZ_CHECK(values == summary.value_count);
-    FUZZ_CHECK(items.size() == summary.item_count);
-    if (summary.order != byte_order::native) FUZZ_CHECK(end == summary.size);  // no padding anywhere
+    WIREPACK_FUZZ_CHECK(end <= summary.size);
+    WIREPACK_FUZZ_CHECK(values == summary.value_count);
+    WIREPACK_FUZZ_CHECK(items.size() == summary.item_count);
+    if (summary.order != byte_order::native) WIREPACK_FUZZ_CHECK(end == summary.size);  // no padding anywhere
 }
 
 // ---- Values to pack, and what unpacking them gives back --------------------------------------
@@ -346,7 +340,7 @@ void add_varied(packed_case& c, const format_item& item, byte_order order, std::
         add(text, text.substr(0, kept));
         return;
     }
-    default: FUZZ_CHECK(false);
+    default: WIREPACK_FUZZ_CHECK(false);
     }
 }
 
@@ -372,7 +366,7 @@ void add_zero(packed_case& c, const format_item& item) {
         case '?': add(false, false); break;
         case 'e': case 'f': case 'd': add(0.0, 0.0); break;
         case 'c': add(std::string(1, '\0'), std::string(1, '\0')); break;
-        default: FUZZ_CHECK(false);
+        default: WIREPACK_FUZZ_CHECK(false);
         }
     }
 }
@@ -399,11 +393,11 @@ void expect_error(errc expected, F&& f) {
     try {
         f();
     } catch (const wirepack::error& e) {
-        FUZZ_CHECK(e.code() == expected);
-        FUZZ_CHECK(e.what()[0] != '\0');
+        WIREPACK_FUZZ_CHECK(e.code() == expected);
+        WIREPACK_FUZZ_CHECK(e.what()[0] != '\0');
         return;
     }
-    FUZZ_CHECK(false);  // no exception
+    WIREPACK_FUZZ_CHECK(false);  // no exception
 }
 
 // CPython's window check for pack_into and unpack_from, in unsigned arithmetic.
@@ -422,14 +416,14 @@ errc reference_window(std::size_t buffer, std::ptrdiff_t offset, std::size_t siz
 void check_round_trip(const wirepack::Struct& s, const packed_case& c, bool all_zero) {
     const std::size_t size = s.size();
     const std::vector<std::byte> packed = s.pack(c.arguments);
-    FUZZ_CHECK(packed.size() == size);
+    WIREPACK_FUZZ_CHECK(packed.size() == size);
     if (all_zero) {
-        for (std::byte b : packed) FUZZ_CHECK(b == std::byte{0});
+        for (std::byte b : packed) WIREPACK_FUZZ_CHECK(b == std::byte{0});
     }
-    FUZZ_CHECK(same_values(s.unpack(packed), c.expected));
+    WIREPACK_FUZZ_CHECK(same_values(s.unpack(packed), c.expected));
     {
         const auto r = s.try_unpack(packed);
-        FUZZ_CHECK(r.has_value() && same_values(*r, c.expected));
+        WIREPACK_FUZZ_CHECK(r.has_value() && same_values(*r, c.expected));
     }
 
     // pack_into and unpack_from in a larger buffer, at every kind of offset.
@@ -442,22 +436,22 @@ void check_round_trip(const wirepack::Struct& s, const packed_case& c, bool all_
         const errc expected = reference_window(buffer_size, offset, size);
         if (expected != errc{}) {
             expect_error(expected, [&] { s.pack_into(buffer, offset, c.arguments); });
-            for (std::byte b : buffer) FUZZ_CHECK(b == std::byte{0xa5});
+            for (std::byte b : buffer) WIREPACK_FUZZ_CHECK(b == std::byte{0xa5});
             expect_error(expected, [&] { (void)s.unpack_from(buffer, offset); });
             const auto r = s.try_unpack_from(buffer, offset);
-            FUZZ_CHECK(!r.has_value() && r.error() == expected);
+            WIREPACK_FUZZ_CHECK(!r.has_value() && r.error() == expected);
             continue;
         }
         s.pack_into(buffer, offset, c.arguments);
         const std::size_t start = offset < 0 ? static_cast<std::size_t>(offset + static_cast<std::ptrdiff_t>(buffer_size))
                                              : static_cast<std::size_t>(offset);
         for (std::size_t k = 0; k < buffer_size; ++k) {
-            if (k >= start && k - start < size) FUZZ_CHECK(buffer[k] == packed[k - start]);
-            else FUZZ_CHECK(buffer[k] == std::byte{0xa5});
+            if (k >= start && k - start < size) WIREPACK_FUZZ_CHECK(buffer[k] == packed[k - start]);
+            else WIREPACK_FUZZ_CHECK(buffer[k] == std::byte{0xa5});
         }
-        FUZZ_CHECK(same_values(s.unpack_from(buffer, offset), c.expected));
+        WIREPACK_FUZZ_CHECK(same_values(s.unpack_from(buffer, offset), c.expected));
         const auto r = s.try_unpack_from(buffer, offset);
-        FUZZ_CHECK(r.has_value() && same_values(*r, c.expected));
+        WIREPACK_FUZZ_CHECK(r.has_value() && same_values(*r, c.expected));
     }
 
     // Two structs back to back.
@@ -467,8 +461,8 @@ void check_round_trip(const wirepack::Struct& s, const packed_case& c, bool all_
         expect_error(errc::zero_size_struct, [&] { (void)s.iter_unpack(twice); });
     } else {
         const auto records = s.iter_unpack(twice);
-        FUZZ_CHECK(records.size() == 2);
-        for (const auto& record : records) FUZZ_CHECK(same_values(record, c.expected));
+        WIREPACK_FUZZ_CHECK(records.size() == 2);
+        for (const auto& record : records) WIREPACK_FUZZ_CHECK(same_values(record, c.expected));
         std::vector<std::byte> ragged(twice.begin(), twice.end() - 1);
         if (ragged.size() % size != 0) expect_error(errc::not_a_multiple, [&] { (void)s.iter_unpack(ragged); });
     }
@@ -494,8 +488,8 @@ void check_bad_arguments(const wirepack::Struct& s, const packed_case& c) {
         index += item.value_count();
         if (item.value_count() == 0 || seen[static_cast<unsigned char>(code) & 0x7f]) continue;
         seen[static_cast<unsigned char>(code) & 0x7f] = true;
-        FUZZ_CHECK(s.code_at(first) == code);
-        FUZZ_CHECK(s.code_at(index - 1) == code);
+        WIREPACK_FUZZ_CHECK(s.code_at(first) == code);
+        WIREPACK_FUZZ_CHECK(s.code_at(index - 1) == code);
 
         bool tried_pack_into = false;  // once per code: throwing is what makes fuzzing slow
         auto refused = [&](errc expected, value bad) {
@@ -507,9 +501,9 @@ void check_bad_arguments(const wirepack::Struct& s, const packed_case& c) {
             // refused one; the bytes around the struct are left alone.
             std::vector<std::byte> buffer(s.size() + 2, std::byte{0xa5});
             expect_error(expected, [&] { s.pack_into(buffer, 1, with_bad); });
-            FUZZ_CHECK(buffer.front() == std::byte{0xa5} && buffer.back() == std::byte{0xa5});
+            WIREPACK_FUZZ_CHECK(buffer.front() == std::byte{0xa5} && buffer.back() == std::byte{0xa5});
             for (std::size_t k = 0; k < s.size(); ++k) {
-                FUZZ_CHECK(buffer[1 + k] == (k < item.offset ? good[k] : std::byte{0}));
+                WIREPACK_FUZZ_CHECK(buffer[1 + k] == (k < item.offset ? good[k] : std::byte{0}));
             }
         };
         if (is_integer_code(code)) {
@@ -555,11 +549,11 @@ void check_bad_arguments(const wirepack::Struct& s, const packed_case& c) {
 }
 
 void check_struct(const wirepack::Struct& s, std::string_view format, const reference_layout& ref) {
-    FUZZ_CHECK(s.format() == format);
-    FUZZ_CHECK(s.size() == ref.size);
-    FUZZ_CHECK(s.value_count() == ref.value_count);
-    FUZZ_CHECK(static_cast<char>(s.order()) == ref.order);
-    FUZZ_CHECK(same_items(s.items(), ref.items));
+    WIREPACK_FUZZ_CHECK(s.format() == format);
+    WIREPACK_FUZZ_CHECK(s.size() == ref.size);
+    WIREPACK_FUZZ_CHECK(s.value_count() == ref.value_count);
+    WIREPACK_FUZZ_CHECK(static_cast<char>(s.order()) == ref.order);
+    WIREPACK_FUZZ_CHECK(same_items(s.items(), ref.items));
 }
 
 }  // namespace
@@ -571,37 +565,37 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<format_item> items;
     const wirepack::format_summary summary =
         wirepack::parse_format(format, [&](const format_item& item) { items.push_back(item); });
-    FUZZ_CHECK(summary.error == ref.error);
+    WIREPACK_FUZZ_CHECK(summary.error == ref.error);
     if (!summary.valid()) {
-        FUZZ_CHECK(summary.error_position == ref.position);
-        FUZZ_CHECK(summary.error_position < format.size());
+        WIREPACK_FUZZ_CHECK(summary.error_position == ref.position);
+        WIREPACK_FUZZ_CHECK(summary.error_position < format.size());
     } else {
-        FUZZ_CHECK(static_cast<char>(summary.order) == ref.order);
-        FUZZ_CHECK(summary.size == ref.size);
-        FUZZ_CHECK(summary.value_count == ref.value_count);
-        FUZZ_CHECK(same_items(items, ref.items));
+        WIREPACK_FUZZ_CHECK(static_cast<char>(summary.order) == ref.order);
+        WIREPACK_FUZZ_CHECK(summary.size == ref.size);
+        WIREPACK_FUZZ_CHECK(summary.value_count == ref.value_count);
+        WIREPACK_FUZZ_CHECK(same_items(items, ref.items));
         check_layout(summary, items);
     }
     // The parser is the same without a callback.
     const wirepack::format_summary bare = wirepack::parse_format(format);
-    FUZZ_CHECK(bare.error == summary.error && bare.error_position == summary.error_position);
-    FUZZ_CHECK(bare.size == summary.size && bare.value_count == summary.value_count);
-    FUZZ_CHECK(bare.item_count == summary.item_count && bare.order == summary.order);
+    WIREPACK_FUZZ_CHECK(bare.error == summary.error && bare.error_position == summary.error_position);
+    WIREPACK_FUZZ_CHECK(bare.size == summary.size && bare.value_count == summary.value_count);
+    WIREPACK_FUZZ_CHECK(bare.item_count == summary.item_count && bare.order == summary.order);
 
     const auto parsed = wirepack::Struct::try_parse(format);
-    FUZZ_CHECK(parsed.has_value() == summary.valid());
-    FUZZ_CHECK(parsed.error() == (summary.valid() ? errc{} : summary.error));
+    WIREPACK_FUZZ_CHECK(parsed.has_value() == summary.valid());
+    WIREPACK_FUZZ_CHECK(parsed.error() == (summary.valid() ? errc{} : summary.error));
     std::optional<wirepack::Struct> constructed;
     try {
         constructed.emplace(format);
-        FUZZ_CHECK(summary.valid());
+        WIREPACK_FUZZ_CHECK(summary.valid());
     } catch (const wirepack::error& e) {
-        FUZZ_CHECK(!summary.valid());
-        FUZZ_CHECK(e.code() == summary.error);
+        WIREPACK_FUZZ_CHECK(!summary.valid());
+        WIREPACK_FUZZ_CHECK(e.code() == summary.error);
         // CPython's words, then where: "bad char in struct format (position 2)".
         const std::string_view message = e.what();
-        FUZZ_CHECK(message.starts_with(wirepack::describe(summary.error)));
-        FUZZ_CHECK(message.find("position " + std::to_string(summary.error_position)) != std::string_view::npos);
+        WIREPACK_FUZZ_CHECK(message.starts_with(wirepack::describe(summary.error)));
+        WIREPACK_FUZZ_CHECK(message.find("position " + std::to_string(summary.error_position)) != std::string_view::npos);
     }
     if (!summary.valid()) return 0;
     check_struct(*parsed, format, ref);
@@ -621,8 +615,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             for (std::size_t n = 0; n < item.count; ++n) add_varied(varied, item, s.order(), k++);
         }
     }
-    FUZZ_CHECK(zeros.arguments.size() == s.value_count());
-    FUZZ_CHECK(varied.arguments.size() == s.value_count());
+    WIREPACK_FUZZ_CHECK(zeros.arguments.size() == s.value_count());
+    WIREPACK_FUZZ_CHECK(varied.arguments.size() == s.value_count());
 
     check_round_trip(s, zeros, true);
     check_round_trip(s, varied, false);

@@ -21,13 +21,7 @@
 #include <tuple>
 #include <vector>
 
-#define FUZZ_CHECK(condition)                                                                    \
-    do {                                                                                         \
-        if (!(condition)) {                                                                      \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                        \
-        }                                                                                        \
-    } while (false)
+#include "fuzz_check.hpp"
 
 namespace {
 
@@ -92,24 +86,24 @@ void check(const frame_options& options, std::uint8_t seed, std::span<const std:
         largest = std::max(largest, n);
         pieces.feed(stream.subspan(at, n));
         at += n;
-        FUZZ_CHECK(pieces.capacity() <= Decoder::max_header_size + options.max_payload + largest);
+        WIREPACK_FUZZ_CHECK(pieces.capacity() <= Decoder::max_header_size + options.max_payload + largest);
         if (!drain(pieces, chunked)) break;
-        FUZZ_CHECK(pieces.bytes_needed() != 0);  // next() gave nothing: more bytes are needed
+        WIREPACK_FUZZ_CHECK(pieces.bytes_needed() != 0);  // next() gave nothing: more bytes are needed
     }
     if (chunked.error == errc{}) drain(pieces, chunked);  // the empty stream
     chunked.bytes_needed = pieces.bytes_needed();
 
-    FUZZ_CHECK(one_shot.headers == chunked.headers);
-    FUZZ_CHECK(one_shot.payloads == chunked.payloads);
-    FUZZ_CHECK(one_shot.error == chunked.error);
-    FUZZ_CHECK(one_shot.bytes_needed == chunked.bytes_needed);
+    WIREPACK_FUZZ_CHECK(one_shot.headers == chunked.headers);
+    WIREPACK_FUZZ_CHECK(one_shot.payloads == chunked.payloads);
+    WIREPACK_FUZZ_CHECK(one_shot.error == chunked.error);
+    WIREPACK_FUZZ_CHECK(one_shot.bytes_needed == chunked.bytes_needed);
 
     // What is left unread is an incomplete frame (or a frame being skipped) whose needs
     // frame_bytes_needed tells the same way.
     if (one_shot.error == errc{} && whole.buffered() != 0) {
         const auto rest = stream.last(whole.buffered());
         const auto needed = bytes_needed_from_prefix(rest, options);
-        FUZZ_CHECK(needed.has_value() && *needed == one_shot.bytes_needed && *needed != 0);
+        WIREPACK_FUZZ_CHECK(needed.has_value() && *needed == one_shot.bytes_needed && *needed != 0);
     }
 }
 

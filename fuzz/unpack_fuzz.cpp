@@ -55,13 +55,7 @@
 #include <variant>
 #include <vector>
 
-#define FUZZ_CHECK(condition)                                                                    \
-    do {                                                                                         \
-        if (!(condition)) {                                                                      \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
-            std::abort();                                                                        \
-        }                                                                                        \
-    } while (false)
+#include "fuzz_check.hpp"
 
 namespace {
 
@@ -248,11 +242,11 @@ void expect_error(errc expected, F&& f) {
     try {
         f();
     } catch (const wirepack::error& e) {
-        FUZZ_CHECK(e.code() == expected);
-        FUZZ_CHECK(e.what()[0] != '\0');
+        WIREPACK_FUZZ_CHECK(e.code() == expected);
+        WIREPACK_FUZZ_CHECK(e.what()[0] != '\0');
         return;
     }
-    FUZZ_CHECK(false);  // no exception
+    WIREPACK_FUZZ_CHECK(false);  // no exception
 }
 
 // Throwing costs far more than the rest of an iteration under the sanitizers: the throwing
@@ -277,15 +271,15 @@ void check_repack(const wirepack::Struct& s, std::span<const value> values, std:
     const std::vector<std::byte> expected = expected_repack(s, buffer.data() + start, true);
     std::vector<std::byte> copy(buffer.begin(), buffer.end());
     try {
-        FUZZ_CHECK(s.pack(values) == expected);
+        WIREPACK_FUZZ_CHECK(s.pack(values) == expected);
         s.pack_into(copy, static_cast<std::ptrdiff_t>(start), values);
     } catch (const wirepack::error& e) {
         std::fprintf(stderr, "repacking unpacked values failed: %s\n", e.what());
         std::abort();
     }
     for (std::size_t k = 0; k < copy.size(); ++k) {
-        if (k >= start && k - start < s.size()) FUZZ_CHECK(copy[k] == expected[k - start]);
-        else FUZZ_CHECK(copy[k] == buffer[k]);
+        if (k >= start && k - start < s.size()) WIREPACK_FUZZ_CHECK(copy[k] == expected[k - start]);
+        else WIREPACK_FUZZ_CHECK(copy[k] == buffer[k]);
     }
 }
 
@@ -297,13 +291,13 @@ void check_runtime(const wirepack::Struct& s, std::span<const std::byte> buffer)
     if (n == size) {
         const std::vector<value> reference = reference_unpack(s, buffer.data());
         const auto r = s.try_unpack(buffer);
-        FUZZ_CHECK(r.has_value() && r.error() == errc{});
-        FUZZ_CHECK(same_values(*r, reference, true));
-        FUZZ_CHECK(same_values(s.unpack(buffer), *r));
+        WIREPACK_FUZZ_CHECK(r.has_value() && r.error() == errc{});
+        WIREPACK_FUZZ_CHECK(same_values(*r, reference, true));
+        WIREPACK_FUZZ_CHECK(same_values(s.unpack(buffer), *r));
         check_repack(s, *r, buffer, 0);
     } else {
         const auto r = s.try_unpack(buffer);
-        FUZZ_CHECK(!r.has_value() && r.error() == errc::buffer_size_mismatch);
+        WIREPACK_FUZZ_CHECK(!r.has_value() && r.error() == errc::buffer_size_mismatch);
         expect_error(errc::buffer_size_mismatch, [&] { (void)s.unpack(buffer); });
     }
 
@@ -314,15 +308,15 @@ void check_runtime(const wirepack::Struct& s, std::span<const std::byte> buffer)
         std::size_t start = 0;
         const errc expected = reference_window(n, offset, size, start);
         const auto r = s.try_unpack_from(buffer, offset);
-        FUZZ_CHECK(r.error() == expected);
+        WIREPACK_FUZZ_CHECK(r.error() == expected);
         if (expected != errc{}) {
-            FUZZ_CHECK(!r.has_value());
+            WIREPACK_FUZZ_CHECK(!r.has_value());
             if (first(expected)) expect_error(expected, [&] { (void)s.unpack_from(buffer, offset); });
             continue;
         }
-        FUZZ_CHECK(r.has_value());
-        FUZZ_CHECK(same_values(*r, reference_unpack(s, buffer.data() + start), true));
-        FUZZ_CHECK(same_values(s.unpack_from(buffer, offset), *r));
+        WIREPACK_FUZZ_CHECK(r.has_value());
+        WIREPACK_FUZZ_CHECK(same_values(*r, reference_unpack(s, buffer.data() + start), true));
+        WIREPACK_FUZZ_CHECK(same_values(s.unpack_from(buffer, offset), *r));
         if (!repacked) {
             check_repack(s, *r, buffer, start);
             repacked = true;
@@ -338,9 +332,9 @@ void check_runtime(const wirepack::Struct& s, std::span<const std::byte> buffer)
         const std::size_t per_struct = std::max<std::size_t>(s.value_count(), 1);
         const std::size_t records = std::min(n / size, std::max<std::size_t>(max_iter_values / per_struct, 1));
         const auto all = s.iter_unpack(buffer.first(records * size));
-        FUZZ_CHECK(all.size() == records);
+        WIREPACK_FUZZ_CHECK(all.size() == records);
         for (std::size_t k = 0; k < records; ++k) {
-            FUZZ_CHECK(same_values(all[k], reference_unpack(s, buffer.data() + k * size), true));
+            WIREPACK_FUZZ_CHECK(same_values(all[k], reference_unpack(s, buffer.data() + k * size), true));
         }
     }
 
@@ -348,13 +342,13 @@ void check_runtime(const wirepack::Struct& s, std::span<const std::byte> buffer)
     const std::span<const std::byte> none;
     if (size == 0) {
         const auto r = s.try_unpack(none);
-        FUZZ_CHECK(r.has_value() && r->size() == s.value_count());
-        FUZZ_CHECK(s.try_unpack_from(none, 0).has_value());
+        WIREPACK_FUZZ_CHECK(r.has_value() && r->size() == s.value_count());
+        WIREPACK_FUZZ_CHECK(s.try_unpack_from(none, 0).has_value());
         expect_error(errc::zero_size_struct, [&] { (void)s.iter_unpack(none); });
     } else {
-        FUZZ_CHECK(s.try_unpack(none).error() == errc::buffer_size_mismatch);
-        FUZZ_CHECK(s.try_unpack_from(none, 0).error() == errc::buffer_too_small);
-        FUZZ_CHECK(s.iter_unpack(none).empty());
+        WIREPACK_FUZZ_CHECK(s.try_unpack(none).error() == errc::buffer_size_mismatch);
+        WIREPACK_FUZZ_CHECK(s.try_unpack_from(none, 0).error() == errc::buffer_too_small);
+        WIREPACK_FUZZ_CHECK(s.iter_unpack(none).empty());
     }
 }
 
@@ -380,14 +374,14 @@ template <wirepack::fixed_string Format>
 void check_fixed(std::span<const std::byte> raw) {
     static const wirepack::Struct runtime(Format.view());
     constexpr std::size_t size = wirepack::calcsize<Format>();
-    FUZZ_CHECK(runtime.size() == size);
+    WIREPACK_FUZZ_CHECK(runtime.size() == size);
     const std::size_t n = raw.size();
 
     auto check_unpacked = [&](const wirepack::unpacked<Format>& fixed, std::span<const value> dynamic, std::size_t start) {
-        FUZZ_CHECK(same_values(to_values(fixed), dynamic));
+        WIREPACK_FUZZ_CHECK(same_values(to_values(fixed), dynamic));
         const auto repacked = std::apply([](const auto&... x) { return wirepack::pack<Format>(x...); }, fixed);
         const std::vector<std::byte> expected = expected_repack(runtime, raw.data() + start, false);
-        FUZZ_CHECK(std::equal(repacked.begin(), repacked.end(), expected.begin(), expected.end()));
+        WIREPACK_FUZZ_CHECK(std::equal(repacked.begin(), repacked.end(), expected.begin(), expected.end()));
     };
 
     first_of_each_error first;
@@ -396,23 +390,23 @@ void check_fixed(std::span<const std::byte> raw) {
         const errc expected = reference_window(n, offset, size, start);
         const auto fixed = wirepack::try_unpack_from<Format>(raw, offset);
         const auto dynamic = runtime.try_unpack_from(raw, offset);
-        FUZZ_CHECK(fixed.error() == expected && dynamic.error() == expected);
-        FUZZ_CHECK(fixed.has_value() == (expected == errc{}) && dynamic.has_value() == (expected == errc{}));
+        WIREPACK_FUZZ_CHECK(fixed.error() == expected && dynamic.error() == expected);
+        WIREPACK_FUZZ_CHECK(fixed.has_value() == (expected == errc{}) && dynamic.has_value() == (expected == errc{}));
         if (expected != errc{}) {
             if (first(expected)) expect_error(expected, [&] { (void)wirepack::unpack_from<Format>(raw, offset); });
             continue;
         }
         check_unpacked(*fixed, *dynamic, start);
-        FUZZ_CHECK(same_values(to_values(wirepack::unpack_from<Format>(raw, offset)), *dynamic));
+        WIREPACK_FUZZ_CHECK(same_values(to_values(wirepack::unpack_from<Format>(raw, offset)), *dynamic));
     }
 
     const auto fixed = wirepack::try_unpack<Format>(raw);
     if (n == size) {
-        FUZZ_CHECK(fixed.has_value());
+        WIREPACK_FUZZ_CHECK(fixed.has_value());
         check_unpacked(*fixed, runtime.unpack(raw), 0);
-        FUZZ_CHECK(same_values(to_values(wirepack::unpack<Format>(raw)), to_values(*fixed)));
+        WIREPACK_FUZZ_CHECK(same_values(to_values(wirepack::unpack<Format>(raw)), to_values(*fixed)));
     } else {
-        FUZZ_CHECK(fixed.error() == errc::buffer_size_mismatch);
+        WIREPACK_FUZZ_CHECK(fixed.error() == errc::buffer_size_mismatch);
         expect_error(errc::buffer_size_mismatch, [&] { (void)wirepack::unpack<Format>(raw); });
     }
 
@@ -421,12 +415,12 @@ void check_fixed(std::span<const std::byte> raw) {
     const auto dynamic = runtime.iter_unpack(whole);
     std::size_t k = 0;
     for (const auto& record : wirepack::iter_unpack<Format>(whole)) {
-        FUZZ_CHECK(k < dynamic.size());
+        WIREPACK_FUZZ_CHECK(k < dynamic.size());
         if (k < 4) check_unpacked(record, dynamic[k], k * size);  // and repacks: the first few are enough
-        else FUZZ_CHECK(same_values(to_values(record), dynamic[k]));
+        else WIREPACK_FUZZ_CHECK(same_values(to_values(record), dynamic[k]));
         ++k;
     }
-    FUZZ_CHECK(k == dynamic.size() && k == n / size);
+    WIREPACK_FUZZ_CHECK(k == dynamic.size() && k == n / size);
 }
 
 // ---- Values taken from the input, packed ---------------------------------------------------
@@ -465,11 +459,11 @@ template <class F>
 void expect_bytes_or_error(const std::optional<std::vector<std::byte>>& expected, errc failure, F&& pack) {
     try {
         const auto packed = pack();
-        FUZZ_CHECK(expected.has_value());
-        FUZZ_CHECK(std::equal(packed.begin(), packed.end(), expected->begin(), expected->end()));
+        WIREPACK_FUZZ_CHECK(expected.has_value());
+        WIREPACK_FUZZ_CHECK(std::equal(packed.begin(), packed.end(), expected->begin(), expected->end()));
     } catch (const wirepack::error& e) {
-        FUZZ_CHECK(!expected.has_value());
-        FUZZ_CHECK(e.code() == failure);
+        WIREPACK_FUZZ_CHECK(!expected.has_value());
+        WIREPACK_FUZZ_CHECK(e.code() == failure);
     }
 }
 
@@ -551,7 +545,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const auto parsed = wirepack::Struct::try_parse(format);
     if (!parsed) {
-        FUZZ_CHECK(parsed.error() != errc{});
+        WIREPACK_FUZZ_CHECK(parsed.error() != errc{});
         expect_error(parsed.error(), [&] { wirepack::Struct unused(format); });
         return 0;
     }
