@@ -20,6 +20,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hex_bytes.hpp"
+
 namespace {
 
 using wirepack::errc;
@@ -31,24 +33,8 @@ using namespace std::string_literals;
 constexpr bool native_is_x86_64_like =
     std::endian::native == std::endian::little && sizeof(long) == 8 && sizeof(void*) == 8;
 
-std::string to_hex(std::span<const std::byte> bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (const std::byte b : bytes) {
-        out += digits[std::to_integer<unsigned>(b) >> 4];
-        out += digits[std::to_integer<unsigned>(b) & 0xf];
-    }
-    return out;
-}
-
-std::vector<std::byte> from_hex(std::string_view hex) {
-    auto nibble = [](char c) { return static_cast<unsigned>(c <= '9' ? c - '0' : c - 'a' + 10); };
-    std::vector<std::byte> out;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<std::byte>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-    }
-    return out;
-}
+using wirepack::test::from_hex;
+using wirepack::test::to_hex;
 
 template <class F>
 void expect_error(F&& f, errc code, std::string_view message) {
