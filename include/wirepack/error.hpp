@@ -37,6 +37,7 @@ enum class errc {
     frame_too_large,         ///< "frame payload larger than the maximum"
     frame_length_too_small,  ///< "frame length smaller than its header allows"
     varint_too_long,         ///< "varint length prefix longer than 10 bytes or over 64 bits"
+    truncated_frame,         ///< "stream ended in the middle of a frame"
 };
 
 /// The short, fixed description of an error code (the exception's `what()` is
@@ -62,6 +63,7 @@ enum class errc {
     case errc::frame_too_large: return "frame payload larger than the maximum";
     case errc::frame_length_too_small: return "frame length smaller than its header allows";
     case errc::varint_too_long: return "varint length prefix longer than 10 bytes or over 64 bits";
+    case errc::truncated_frame: return "stream ended in the middle of a frame";
     }
     return "unknown wirepack error";
 }

@@ -47,7 +47,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <span>
 #include <tuple>
@@ -138,19 +140,20 @@ struct fixed_header {
     static_assert(!compiled::valid || LengthIndex >= compiled::value_count || length_field_ok,
                   "wirepack: the length field of a frame header must be an integer code (bBhHiIlLqQnN)");
 
-    static constexpr std::size_t max_size = calcsize<HeaderFormat>();
+    static constexpr std::size_t size = calcsize<HeaderFormat>();
+    [[nodiscard]] static constexpr std::size_t max_size() noexcept { return size; }
 
     /// The frame's extent from `prefix`, and its header fields once complete.
     [[nodiscard]] static constexpr result<frame_extent> measure(std::span<const std::byte> prefix,
                                                                const frame_options& options) noexcept {
-        if (prefix.size() < max_size) return frame_extent{false, max_size, 0, false, 0};
+        if (prefix.size() < size) return frame_extent{false, size, 0, false, 0};
         const auto header = try_unpack_from<HeaderFormat>(prefix, 0);
         if (!header) return header.error();  // unreachable: the prefix is long enough
         const auto length = std::get<LengthIndex>(*header);
         if constexpr (std::is_signed_v<decltype(length)>) {
             if (length < 0) return errc::frame_length_too_small;
         }
-        return extent_of(max_size, static_cast<std::uint64_t>(length), options);
+        return extent_of(size, static_cast<std::uint64_t>(length), options);
     }
 
     /// Requires: `bytes` holds a complete header.
@@ -162,7 +165,8 @@ struct fixed_header {
 /// A LEB128 varint length, 1 to 10 bytes.
 struct varint_header {
     using fields = std::tuple<std::uint64_t>;
-    static constexpr std::size_t max_size = 10;
+    static constexpr std::size_t longest = 10;
+    [[nodiscard]] static constexpr std::size_t max_size() noexcept { return longest; }
 
     /// The length and the varint's size, or how many bytes were seen (complete == false).
     struct decoded {
@@ -175,7 +179,7 @@ struct varint_header {
         std::uint64_t value = 0;
         for (std::size_t i = 0; i < prefix.size(); ++i) {
             const auto byte = std::to_integer<std::uint64_t>(prefix[i]);
-            if (i == max_size - 1 && byte > 1) return errc::varint_too_long;  // bits over 64, or an 11th byte
+            if (i == longest - 1 && byte > 1) return errc::varint_too_long;  // bits over 64, or an 11th byte
             value |= (byte & 0x7f) << (7 * i);
             if ((byte & 0x80) == 0) return decoded{true, i + 1, value};
         }
@@ -198,9 +202,9 @@ struct varint_header {
 
 /// `frame_bytes_needed` for any header kind: the one code path the decoders use too.
 template <class Header>
-[[nodiscard]] constexpr result<std::size_t> bytes_needed(std::span<const std::byte> prefix,
+[[nodiscard]] constexpr result<std::size_t> bytes_needed(const Header& header, std::span<const std::byte> prefix,
                                                         const frame_options& options) noexcept {
-    const auto extent = Header::measure(prefix, options);
+    const auto extent = header.measure(prefix, options);
     if (!extent) return extent.error();
     if (!extent->header_complete) return extent->header_size - prefix.size();
     if (extent->oversize) return errc::frame_too_large;
@@ -220,7 +224,7 @@ template <class Header>
 template <fixed_string HeaderFormat = "!I", std::size_t LengthIndex = 0>
 [[nodiscard]] constexpr result<std::size_t> frame_bytes_needed(std::span<const std::byte> prefix,
                                                                const frame_options& options) noexcept {
-    return detail::bytes_needed<detail::fixed_header<HeaderFormat, LengthIndex>>(prefix, options);
+    return detail::bytes_needed(detail::fixed_header<HeaderFormat, LengthIndex>{}, prefix, options);
 }
 
 /// `frame_bytes_needed` for a varint length prefix; also errc::varint_too_long.
@@ -229,11 +233,11 @@ template <fixed_string HeaderFormat = "!I", std::size_t LengthIndex = 0>
 ///     auto n = wirepack::varint_frame_bytes_needed(prefix, {});       // *n == 1 (at least)
 [[nodiscard]] constexpr result<std::size_t> varint_frame_bytes_needed(std::span<const std::byte> prefix,
                                                                       const frame_options& options) noexcept {
-    return detail::bytes_needed<detail::varint_header>(prefix, options);
+    return detail::bytes_needed(detail::varint_header{}, prefix, options);
 }
 
 /// One decoded frame: the header fields and a view of the payload in the decoder's
-/// buffer, valid until the decoder's next `feed` (or its destruction).
+/// buffer, valid until the decoder's next `feed` or `prepare` (or its destruction).
 template <class HeaderFields>
 struct basic_frame {
     HeaderFields header;
@@ -247,37 +251,56 @@ class basic_frame_decoder {
 public:
     using frame = basic_frame<typename Header::fields>;
 
-    /// The most bytes a header can take.
-    static constexpr std::size_t max_header_size = Header::max_size;
-
-    /// A decoder with `options` (default: at most 16 MiB, no adjustment, fail on oversize).
+    /// A decoder with `options` (default: at most 16 MiB, no adjustment, fail on oversize)
+    /// for frames whose header `header` reads.
     ///
     ///     wirepack::frame_decoder<"!HI", 1> decoder({.max_payload = 65536});
-    explicit basic_frame_decoder(frame_options options = {}) : options_(options) {}
+    explicit basic_frame_decoder(frame_options options = {}, Header header = {})
+        : options_(options), header_(std::move(header)) {}
+
+    /// The most bytes a header can take.
+    [[nodiscard]] std::size_t max_header_size() const noexcept { return header_.max_size(); }
 
     /// Appends `chunk`, first dropping the bytes of frames already handed out (which ends
     /// the life of their payload views). Bytes of a frame being skipped are dropped without
     /// being buffered. Does nothing once the decoder has failed.
     /// Requires, for the memory bound: `next()` was called until it gave no frame since the
-    /// last feed; then the buffer never exceeds max_header_size + max_payload + chunk.size().
+    /// last feed; then the buffer never exceeds max_header_size() + max_payload + chunk.size().
     ///
     ///     decoder.feed(std::span(chunk.data(), received));
     ///     while (auto f = decoder.next()) { if (!*f) break; handle((*f)->payload); }
     void feed(std::span<const std::byte> chunk) {
         if (error_ != errc{}) return;
-        compact();
         if (skip_remaining_ != 0) {
-            const std::size_t dropped = static_cast<std::size_t>(std::min<std::uint64_t>(skip_remaining_, chunk.size()));
-            skip_remaining_ -= dropped;
-            chunk = chunk.subspan(dropped);
+            compact();
+            chunk = chunk.subspan(skip(chunk.size()));
         }
         if (chunk.empty()) return;
-        const std::size_t needed = buffer_.size() + chunk.size();
-        if (needed > buffer_.capacity()) {
-            const std::size_t limit = max_header_size + options_.max_payload + chunk.size();
-            buffer_.reserve(std::max(needed, std::min(2 * buffer_.capacity(), limit)));
-        }
-        buffer_.insert(buffer_.end(), chunk.begin(), chunk.end());
+        const auto room = prepare(chunk.size());
+        std::memcpy(room.data(), chunk.data(), chunk.size());
+        commit(chunk.size());
+    }
+
+    /// Room for up to `max_bytes` more bytes at the end of the buffer, for a read straight
+    /// into the decoder (no copy through a chunk); then `commit(n)` the `n` bytes written.
+    /// Ends the life of payload views handed out before, as `feed` does; the same memory
+    /// bound holds with `max_bytes` for the chunk size. Empty once the decoder has failed.
+    ///
+    ///     std::size_t n = socket.recv_some(decoder.prepare(256 * 1024));
+    ///     decoder.commit(n);
+    ///     while (auto f = decoder.next().value()) handle(f->payload);
+    [[nodiscard]] std::span<std::byte> prepare(std::size_t max_bytes) {
+        if (error_ != errc{}) return {};
+        compact();
+        reserve(end_ + max_bytes, max_bytes);
+        return {storage_.get() + end_, max_bytes};
+    }
+
+    /// Adds the first `written` bytes of the last `prepare`d room to the buffer.
+    /// Requires: `written` <= the size `prepare` gave, and no other call in between.
+    void commit(std::size_t written) noexcept {
+        end_ += written;
+        if (skip_remaining_ != 0) begin_ += skip(written);  // nothing else is buffered while skipping
     }
 
     /// The next complete frame, nothing when more bytes are needed, or the error that
@@ -293,7 +316,7 @@ public:
     [[nodiscard]] result<std::optional<frame>> next() {
         while (error_ == errc{}) {
             const auto rest = unread();
-            const auto extent = Header::measure(rest, options_);
+            const auto extent = header_.measure(rest, options_);
             if (!extent) {
                 error_ = extent.error();
                 break;
@@ -305,20 +328,20 @@ public:
                 }
                 // Skip: drop what is buffered of it, and the rest as it arrives.
                 const std::size_t dropped = static_cast<std::size_t>(std::min<std::uint64_t>(extent->oversize_total, rest.size()));
-                consumed_ += dropped;
+                begin_ += dropped;
                 skip_remaining_ = extent->oversize_total - dropped;
                 if (skip_remaining_ != 0) return std::optional<frame>{};
                 continue;
             }
-            const auto needed = detail::bytes_needed<Header>(rest, options_);
+            const auto needed = detail::bytes_needed(header_, rest, options_);
             if (!needed) {  // unreachable: measure already succeeded
                 error_ = needed.error();
                 break;
             }
             if (*needed != 0) return std::optional<frame>{};
             const auto payload = rest.subspan(extent->header_size, static_cast<std::size_t>(extent->payload_size));
-            consumed_ += extent->header_size + payload.size();
-            return std::optional<frame>{frame{Header::read(rest), payload}};
+            begin_ += extent->header_size + payload.size();
+            return std::optional<frame>{frame{header_.read(rest), payload}};
         }
         return error_;
     }
@@ -334,29 +357,59 @@ public:
         if (skip_remaining_ != 0) {
             return static_cast<std::size_t>(std::min<std::uint64_t>(skip_remaining_, std::numeric_limits<std::size_t>::max()));
         }
-        const auto needed = detail::bytes_needed<Header>(unread(), options_);
+        const auto needed = detail::bytes_needed(header_, unread(), options_);
         return needed ? *needed : 0;
     }
 
     /// Bytes held and not yet handed out as frames.
-    [[nodiscard]] std::size_t buffered() const noexcept { return buffer_.size() - consumed_; }
+    [[nodiscard]] std::size_t buffered() const noexcept { return end_ - begin_; }
+    /// True when no part of a frame is held or still to skip: a stream may end here cleanly.
+    [[nodiscard]] bool at_frame_boundary() const noexcept {
+        return error_ == errc{} && begin_ == end_ && skip_remaining_ == 0;
+    }
     /// The buffer's allocated size (for tests of the memory bound).
-    [[nodiscard]] std::size_t capacity() const noexcept { return buffer_.capacity(); }
+    [[nodiscard]] std::size_t capacity() const noexcept { return capacity_; }
     /// The options the decoder was made with.
     [[nodiscard]] const frame_options& options() const noexcept { return options_; }
 
 private:
     [[nodiscard]] std::span<const std::byte> unread() const noexcept {
-        return std::span<const std::byte>(buffer_).subspan(consumed_);
+        return {storage_.get() + begin_, end_ - begin_};
     }
-    void compact() {
-        buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_));
-        consumed_ = 0;
+
+    /// Moves the unread bytes to the front of the buffer.
+    void compact() noexcept {
+        if (begin_ == 0) return;
+        if (begin_ != end_) std::memmove(storage_.get(), storage_.get() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+    }
+
+    /// Makes the buffer hold at least `total` bytes, growing geometrically up to the
+    /// memory bound for reads of `chunk` bytes. The new bytes are not zeroed.
+    void reserve(std::size_t total, std::size_t chunk) {
+        if (total <= capacity_) return;
+        const std::size_t bound = max_header_size() + options_.max_payload + chunk;
+        const std::size_t grown = std::max(total, std::min(2 * capacity_, bound));
+        auto larger = std::make_unique_for_overwrite<std::byte[]>(grown);
+        if (end_ != 0) std::memcpy(larger.get(), storage_.get(), end_);
+        storage_ = std::move(larger);
+        capacity_ = grown;
+    }
+
+    /// Counts up to `available` bytes against the frame being skipped; returns how many.
+    std::size_t skip(std::size_t available) noexcept {
+        const auto dropped = static_cast<std::size_t>(std::min<std::uint64_t>(skip_remaining_, available));
+        skip_remaining_ -= dropped;
+        return dropped;
     }
 
     frame_options options_;
-    std::vector<std::byte> buffer_;
-    std::size_t consumed_ = 0;          // bytes of buffer_ already handed out
+    [[no_unique_address]] Header header_;
+    std::unique_ptr<std::byte[]> storage_;  // [begin_, end_) unread; [0, begin_) handed out
+    std::size_t capacity_ = 0;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
     std::uint64_t skip_remaining_ = 0;  // bytes of an oversize frame not yet seen
     errc error_{};
 };
@@ -462,7 +515,7 @@ struct frame_encoder {
 ///
 ///     auto f = wirepack::varint_frame_encoder::encode(payload);   // 300 bytes: {0xAC, 0x02} + payload
 struct varint_frame_encoder {
-    static constexpr std::size_t max_header_size = detail::varint_header::max_size;
+    static constexpr std::size_t max_header_size = detail::varint_header::longest;
 
     /// The varint header for `payload_size` bytes (1 to 10 bytes, `header()` of the result).
     ///
@@ -488,6 +541,92 @@ struct varint_frame_encoder {
         out.payload = payload;
         return out;
     }
+};
+
+/// Many frames laid out for one `writev`/`sendmsg`: small payloads are copied, with their
+/// headers, into one contiguous buffer (one range for a run of them); a payload of
+/// `copy_limit` bytes or more is referenced, not copied, and must outlive the batch.
+/// `Encoder` is a `frame_encoder<...>` or `varint_frame_encoder`.
+///
+///     wirepack::frame_batch<> batch;
+///     for (auto& message : outgoing) batch.add(message);
+///     socket.send_all(batch.buffers());
+///     batch.clear();
+template <class Encoder = frame_encoder<>>
+class frame_batch {
+public:
+    /// Payloads below this size are copied (2 KiB: about where one more iovec costs
+    /// the kernel more than the copy does).
+    static constexpr std::size_t default_copy_limit = 2048;
+
+    explicit frame_batch(std::size_t copy_limit = default_copy_limit) : copy_limit_(copy_limit) {}
+
+    /// Appends one frame; `others` are the header's other fields, as for `Encoder::encode`.
+    /// Throws what `Encoder::encode` throws, leaving the batch as it was.
+    template <class... Others>
+    void add(std::span<const std::byte> payload, const Others&... others) {
+        const auto frame = Encoder::encode(payload, others...);
+        const auto header = frame.header();
+        if (payload.size() < copy_limit_) {
+            append_copy(header, payload);
+        } else {
+            append_copy(header, {});
+            ranges_.push_back({payload.data(), 0, payload.size()});
+        }
+        ++frames_;
+        bytes_ += frame.size();
+    }
+
+    /// The gather list of every frame added, in order; valid until the next `add`/`clear`.
+    [[nodiscard]] std::span<const std::span<const std::byte>> buffers() {
+        views_.clear();
+        for (const range& r : ranges_) {
+            views_.emplace_back(r.external != nullptr ? r.external : copies_.data() + r.offset, r.size);
+        }
+        return views_;
+    }
+
+    [[nodiscard]] std::size_t frame_count() const noexcept { return frames_; }
+    /// Total bytes of the frames, headers included.
+    [[nodiscard]] std::size_t size_bytes() const noexcept { return bytes_; }
+    [[nodiscard]] bool empty() const noexcept { return frames_ == 0; }
+
+    /// Forgets every frame, keeping the memory for the next batch.
+    void clear() noexcept {
+        copies_.clear();
+        ranges_.clear();
+        views_.clear();
+        frames_ = 0;
+        bytes_ = 0;
+    }
+
+private:
+    /// `size` bytes of a caller's payload at `external`, or of `copies_` at `offset`
+    /// when `external` is null.
+    struct range {
+        const std::byte* external;
+        std::size_t offset;
+        std::size_t size;
+    };
+
+    void append_copy(std::span<const std::byte> header, std::span<const std::byte> payload) {
+        const std::size_t at = copies_.size();
+        copies_.resize(at + header.size() + payload.size());
+        std::memcpy(copies_.data() + at, header.data(), header.size());
+        if (!payload.empty()) std::memcpy(copies_.data() + at + header.size(), payload.data(), payload.size());
+        if (!ranges_.empty() && ranges_.back().external == nullptr) {
+            ranges_.back().size += header.size() + payload.size();  // extends the run of copies
+        } else {
+            ranges_.push_back({nullptr, at, header.size() + payload.size()});
+        }
+    }
+
+    std::size_t copy_limit_;
+    std::vector<std::byte> copies_;
+    std::vector<range> ranges_;
+    std::vector<std::span<const std::byte>> views_;
+    std::size_t frames_ = 0;
+    std::size_t bytes_ = 0;
 };
 
 }  // namespace wirepack

@@ -4,6 +4,7 @@
 #include <rapidcheck/gtest.h>
 
 #include <wirepack/frame.hpp>
+#include <wirepack/runtime_frame.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -82,7 +83,7 @@ decoded<Decoder> decode(const bytes& stream, std::vector<std::size_t> cuts, cons
         largest_chunk = std::max(largest_chunk, chunk.size());
         decoder.feed(chunk);
         at = cut;
-        EXPECT_LE(decoder.capacity(), Decoder::max_header_size + options.max_payload + largest_chunk);
+        EXPECT_LE(decoder.capacity(), decoder.max_header_size() + options.max_payload + largest_chunk);
         for (;;) {
             auto next = decoder.next();
             if (!next) {
@@ -429,6 +430,184 @@ TEST(FrameMemory, CapacityStaysWithinMaxFramePlusChunk) {
         EXPECT_EQ(got.payloads.size(), 6u);
         EXPECT_EQ(got.error, errc{});
     }
+}
+
+// ---- Reading in place: prepare / commit -------------------------------------------------------
+
+// Everything a decoder gives when `stream` is read into it in place, `reads[i]` bytes at a
+// time (cycling), as a socket adapter does; also whether it ended at a frame boundary.
+template <class Decoder>
+std::pair<decoded<Decoder>, bool> decode_in_place(Decoder decoder, const bytes& stream,
+                                                   const std::vector<std::size_t>& reads) {
+    decoded<Decoder> out;
+    std::size_t at = 0;
+    for (std::size_t i = 0; at < stream.size(); ++i) {
+        const std::size_t want = std::max<std::size_t>(1, reads.empty() ? stream.size() : reads[i % reads.size()]);
+        const auto room = decoder.prepare(want);
+        EXPECT_EQ(room.size(), want);
+        const std::size_t n = std::min(want, stream.size() - at);
+        std::copy_n(stream.begin() + static_cast<std::ptrdiff_t>(at), n, room.begin());
+        decoder.commit(n);
+        at += n;
+        EXPECT_LE(decoder.capacity(), decoder.max_header_size() + decoder.options().max_payload + want);
+        for (;;) {
+            auto next = decoder.next();
+            if (!next) {
+                out.error = next.error();
+                return {out, false};
+            }
+            if (!*next) break;
+            out.payloads.emplace_back((*next)->payload.begin(), (*next)->payload.end());
+        }
+    }
+    return {out, decoder.at_frame_boundary()};
+}
+
+RC_GTEST_PROP(FramePrepareCommit, EqualsFeeding, ()) {
+    const auto payloads = *rc::gen::container<std::vector<bytes>>(
+        rc::gen::map(rc::gen::inRange<std::size_t>(0, 300), [](std::size_t n) { return bytes(n, std::byte{0x5a}); }));
+    bytes wire;
+    for (const auto& p : payloads) append_frame(wire, wirepack::frame_encoder<"<H">::encode(p));
+    const auto reads = *rc::gen::container<std::vector<std::size_t>>(rc::gen::inRange<std::size_t>(1, 700));
+    const auto [got, at_boundary] = decode_in_place(wirepack::frame_decoder<"<H">(), wire, reads);
+    RC_ASSERT(got.error == errc{});
+    RC_ASSERT(got.payloads == payloads);
+    RC_ASSERT(at_boundary);
+}
+
+TEST(FramePrepareCommit, SkipsAnOversizeFrameReadInPlace) {
+    frame_options options;
+    options.max_payload = 100;
+    options.on_oversize = oversize_policy::skip;
+    const bytes wire = oversize_stream(5000);
+    for (std::size_t read : {1u, 7u, 64u, 4096u, 100000u}) {
+        const auto [got, at_boundary] = decode_in_place(wirepack::frame_decoder<>(options), wire, {read});
+        EXPECT_EQ(got.error, errc{});
+        EXPECT_EQ(got.payloads, (std::vector<bytes>{text("ok"), text(""), text("after")})) << "read " << read;
+        EXPECT_TRUE(at_boundary);
+    }
+}
+
+TEST(FramePrepareCommit, AtFrameBoundaryOnlyBetweenFrames) {
+    wirepack::frame_decoder<> decoder;
+    EXPECT_TRUE(decoder.at_frame_boundary());
+    decoder.feed(make({0, 0, 0, 2, 'h'}));
+    EXPECT_FALSE(decoder.next().value());
+    EXPECT_FALSE(decoder.at_frame_boundary());  // a stream ending here ends inside a frame
+    decoder.feed(make({'i'}));
+    EXPECT_TRUE(decoder.next().value());
+    EXPECT_TRUE(decoder.at_frame_boundary());
+    decoder.feed(make({0xff, 0xff, 0xff, 0xff}));
+    EXPECT_FALSE(decoder.next());                // too large: failed
+    EXPECT_FALSE(decoder.at_frame_boundary());
+    EXPECT_TRUE(decoder.prepare(10).empty());    // a failed decoder takes nothing more
+}
+
+// ---- Batches --------------------------------------------------------------------------------
+
+template <class Encoder, class... Others>
+bytes concatenate_frames(const std::vector<bytes>& payloads, const Others&... others) {
+    bytes out;
+    for (const auto& p : payloads) append_frame(out, Encoder::encode(p, others...));
+    return out;
+}
+
+bytes flatten(std::span<const std::span<const std::byte>> buffers) {
+    bytes out;
+    for (auto part : buffers) append(out, part);
+    return out;
+}
+
+TEST(FrameBatch, CopiesSmallPayloadsIntoOneRangeAndReferencesLargeOnes) {
+    const bytes small_a = text("ab");
+    const bytes small_b = text("");
+    const bytes large(5000, std::byte{7});
+    const bytes small_c = text("xyz");
+    wirepack::frame_batch<> batch;
+    for (const bytes* p : {&small_a, &small_b, &large, &small_c}) batch.add(*p);
+
+    const auto buffers = batch.buffers();
+    ASSERT_EQ(buffers.size(), 3u);                      // [ab, "", header of large] [large] [xyz]
+    EXPECT_EQ(buffers[0].size(), 4u + 2u + 4u + 0u + 4u);
+    EXPECT_EQ(buffers[1].data(), large.data());          // not copied
+    EXPECT_EQ(buffers[2].size(), 4u + 3u);
+    EXPECT_EQ(flatten(buffers), concatenate_frames<wirepack::frame_encoder<>>({small_a, small_b, large, small_c}));
+    EXPECT_EQ(batch.frame_count(), 4u);
+    EXPECT_EQ(batch.size_bytes(), flatten(buffers).size());
+
+    batch.clear();
+    EXPECT_TRUE(batch.empty());
+    EXPECT_TRUE(batch.buffers().empty());
+    batch.add(small_c);
+    EXPECT_EQ(flatten(batch.buffers()), concatenate_frames<wirepack::frame_encoder<>>({small_c}));
+}
+
+RC_GTEST_PROP(FrameBatch, DecodesToThePayloadsAdded, ()) {
+    const auto payloads = *rc::gen::container<std::vector<bytes>>(
+        rc::gen::map(rc::gen::inRange<std::size_t>(0, 5000), [](std::size_t n) { return bytes(n, std::byte{0xa5}); }));
+    const auto copy_limit = *rc::gen::inRange<std::size_t>(0, 6000);
+    wirepack::frame_batch<wirepack::frame_encoder<"!HI", 1>> batch(copy_limit);
+    for (const auto& p : payloads) batch.add(p, std::uint16_t{9});
+    const bytes wire = flatten(batch.buffers());
+    RC_ASSERT(wire == (concatenate_frames<wirepack::frame_encoder<"!HI", 1>>(payloads, std::uint16_t{9})));
+    using decoder = wirepack::frame_decoder<"!HI", 1>;
+    RC_ASSERT(decode<decoder>(wire, {}).payloads == payloads);
+}
+
+TEST(FrameBatch, VarintFrames) {
+    const std::vector<bytes> payloads{bytes(300, std::byte{1}), text("x"), bytes(3000, std::byte{2})};
+    wirepack::frame_batch<wirepack::varint_frame_encoder> batch;
+    for (const auto& p : payloads) batch.add(p);
+    EXPECT_EQ(flatten(batch.buffers()), concatenate_frames<wirepack::varint_frame_encoder>(payloads));
+}
+
+TEST(FrameBatch, AFrameThatCannotBeEncodedLeavesTheBatchAsItWas) {
+    wirepack::frame_batch<wirepack::frame_encoder<"!B">> batch;
+    batch.add(text("ok"));
+    EXPECT_THROW(batch.add(bytes(256)), wirepack::error);  // 256 does not fit 'B'
+    EXPECT_EQ(batch.frame_count(), 1u);
+    EXPECT_EQ(flatten(batch.buffers()), make({2, 'o', 'k'}));
+}
+
+// ---- Header format chosen at run time -------------------------------------------------------
+
+template <wirepack::fixed_string Format, std::size_t LengthIndex, class... Others>
+void check_runtime_equals_compiled(const Others&... others) {
+    const std::vector<bytes> payloads{text("hello"), text(""), bytes(70, std::byte{3})};
+    const bytes wire = concatenate_frames<wirepack::frame_encoder<Format, LengthIndex>>(payloads, others...);
+    wirepack::runtime_frame_decoder decoder({}, wirepack::runtime_frame_header(Format.view(), LengthIndex));
+    EXPECT_EQ(decoder.max_header_size(), wirepack::calcsize<Format>());
+    for (std::size_t i = 0; i < wire.size(); ++i) decoder.feed(std::span(wire).subspan(i, 1));
+    const bytes header = flatten(wirepack::frame_encoder<Format, LengthIndex>::encode(payloads[0], others...).buffers());
+    auto first = decoder.next().value();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(bytes(first->header.begin(), first->header.end()),
+              bytes(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(first->header.size())));
+    EXPECT_EQ(bytes(first->payload.begin(), first->payload.end()), payloads[0]);
+    EXPECT_EQ(first->header.data() + first->header.size(), first->payload.data());  // contiguous: echo as is
+}
+
+TEST(RuntimeFrameDecoder, EqualsTheCompiledDecoder) {
+    check_runtime_equals_compiled<"!I", 0>();
+    check_runtime_equals_compiled<"<H", 0>();
+    check_runtime_equals_compiled<">Q", 0>();
+    check_runtime_equals_compiled<"!HI", 1>(std::uint16_t{0xbeef});
+    check_runtime_equals_compiled<"<IxxH", 0>(std::uint16_t{5});
+    check_runtime_equals_compiled<"=b", 0>();
+    check_runtime_equals_compiled<"@BI", 1>(std::uint8_t{1});
+}
+
+TEST(RuntimeFrameDecoder, NegativeSignedLengthIsCorrupt) {
+    wirepack::runtime_frame_decoder decoder({}, wirepack::runtime_frame_header("!hI", 0));
+    decoder.feed(make({0xff, 0xfe, 0, 0, 0, 0}));
+    EXPECT_EQ(decoder.next().error(), errc::frame_length_too_small);
+}
+
+TEST(RuntimeFrameDecoder, RefusesAHeaderWithoutAnIntegerLength) {
+    EXPECT_THROW(wirepack::runtime_frame_header("!I", 1), wirepack::error);   // no field 1
+    EXPECT_THROW(wirepack::runtime_frame_header("!d", 0), wirepack::error);   // not an integer
+    EXPECT_THROW(wirepack::runtime_frame_header("!4s", 0), wirepack::error);
+    EXPECT_THROW(wirepack::runtime_frame_header("!Z", 0), wirepack::error);   // not a format
 }
 
 }  // namespace
