@@ -11,5 +11,6 @@
 #include <wirepack/frame.hpp>
 #include <wirepack/pascal_string.hpp>
 #include <wirepack/result.hpp>
+#include <wirepack/runtime_frame.hpp>
 #include <wirepack/runtime_struct.hpp>
 #include <wirepack/struct.hpp>
