@@ -38,6 +38,12 @@ enum class errc {
     frame_length_too_small,  ///< "frame length smaller than its header allows"
     varint_too_long,         ///< "varint length prefix longer than 10 bytes or over 64 bits"
     truncated_frame,         ///< "stream ended in the middle of a frame"
+    // A refused or damaged datagram (datagram.hpp, net/udp.hpp).
+    datagram_too_short,      ///< "datagram shorter than its header"
+    datagram_size_mismatch,  ///< "datagram size does not match its format"
+    datagram_too_large,      ///< "datagram larger than the maximum payload"
+    datagram_truncated,      ///< "datagram larger than the receive buffer"
+    not_a_multicast_group,   ///< "address is not a multicast group"
 };
 
 /// The short, fixed description of an error code (the exception's `what()` is
@@ -64,6 +70,11 @@ enum class errc {
     case errc::frame_length_too_small: return "frame length smaller than its header allows";
     case errc::varint_too_long: return "varint length prefix longer than 10 bytes or over 64 bits";
     case errc::truncated_frame: return "stream ended in the middle of a frame";
+    case errc::datagram_too_short: return "datagram shorter than its header";
+    case errc::datagram_size_mismatch: return "datagram size does not match its format";
+    case errc::datagram_too_large: return "datagram larger than the maximum payload";
+    case errc::datagram_truncated: return "datagram larger than the receive buffer";
+    case errc::not_a_multicast_group: return "address is not a multicast group";
     }
     return "unknown wirepack error";
 }
