@@ -442,10 +442,13 @@ struct encoded_frame {
     std::size_t header_size = HeaderCapacity;
     std::span<const std::byte> payload;
 
-    [[nodiscard]] std::span<const std::byte> header() const noexcept {
+    // Views into header_storage: not on a temporary, whose storage would be gone.
+    [[nodiscard]] std::span<const std::byte> header() const& noexcept {
         return std::span<const std::byte>(header_storage).first(header_size);
     }
-    [[nodiscard]] std::array<std::span<const std::byte>, 2> buffers() const noexcept { return {header(), payload}; }
+    std::span<const std::byte> header() const&& = delete;
+    [[nodiscard]] std::array<std::span<const std::byte>, 2> buffers() const& noexcept { return {header(), payload}; }
+    std::array<std::span<const std::byte>, 2> buffers() const&& = delete;
     [[nodiscard]] std::size_t size() const noexcept { return header_size + payload.size(); }
 };
 

@@ -28,6 +28,7 @@
 
 #include <wirepack/runtime_struct.hpp>
 
+#include "net_commands.hpp"
 #include "python_literal.hpp"
 #include "python_repr.hpp"
 
@@ -151,6 +152,16 @@ int run_iter_unpack(argument_list arguments) {
     return 0;
 }
 
+/// A network subcommand (net_commands.hpp), whose wrong command lines become usage errors.
+template <int (*Run)(argument_list)>
+int run_network_subcommand(argument_list arguments) {
+    try {
+        return Run(arguments);
+    } catch (const cli::bad_command_line& failure) {
+        throw usage_error(failure.what());
+    }
+}
+
 constexpr std::array subcommands{
     subcommand{"calcsize", "FMT", "print the size of FMT in bytes (struct.calcsize)", run_calcsize},
     subcommand{"pack", "[--raw] FMT VALUE...",
@@ -158,6 +169,12 @@ constexpr std::array subcommands{
     subcommand{"unpack", "FMT HEX|-", "print the tuple, as print(struct.unpack(FMT, data)) would", run_unpack},
     subcommand{"iter-unpack", "FMT HEX|-", "print one tuple a line for each struct in the data",
                run_iter_unpack},
+    subcommand{"echo-server", "(--tcp HOST:PORT | --unix PATH) [--frame FRAME] [--max-frame BYTES]",
+               "serve clients, writing each frame back as received (SIGINT/SIGTERM stop it)",
+               run_network_subcommand<cli::run_echo_server>},
+    subcommand{"send", "(--tcp HOST:PORT | --unix PATH) [--frame FRAME] [--timeout SECONDS] [--format FMT VALUE...]",
+               "send the packed VALUEs (or stdin) as one frame; print the reply unpacked (or as hex)",
+               run_network_subcommand<cli::run_send>},
 };
 
 const subcommand* find_subcommand(std::string_view name) {
@@ -195,6 +212,12 @@ void print_help(const subcommand* only) {
                "       b'ab'  b\"it's\"  b'\\x00\\n'  (write bytes literals in shell quotes)\n"
                "HEX    the data as hex digits, whitespace allowed between bytes;\n"
                "       - reads the raw bytes from stdin instead (at most 64 MiB)\n"
+               "FRAME  the frame header: a struct format whose LAST value is the payload length,\n"
+               "       any others sent as 0 and echoed as received ('!I', the default; '<HQ');\n"
+               "       or 'varint' for a LEB128 length (protobuf's delimited streams)\n"
+               "BYTES  the largest frame payload echo-server accepts (default 16777216)\n"
+               "SECONDS\n"
+               "       how long send may take, connecting and reply included (default 5)\n"
                "\n"
                "Errors print 'error: <message>' on stderr and exit 1; a wrong command line exits 2.\n"
                "\n"

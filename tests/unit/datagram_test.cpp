@@ -84,7 +84,8 @@ TEST(DatagramCodec, UdpPayloadLimits) {
 RC_GTEST_PROP(DatagramCodec, DecodeOfEncodeGivesHeaderAndBody, (std::uint16_t type, std::uint32_t sequence)) {
     const auto body = *rc::gen::container<std::vector<std::uint8_t>>(rc::gen::arbitrary<std::uint8_t>());
     const std::span<const std::byte> body_bytes(reinterpret_cast<const std::byte*>(body.data()), body.size());
-    const bytes datagram = flatten(wirepack::datagram_codec<"<HI">::encode(body_bytes, type, sequence).buffers());
+    const auto encoded = wirepack::datagram_codec<"<HI">::encode(body_bytes, type, sequence);
+    const bytes datagram = flatten(encoded.buffers());
     const auto decoded = wirepack::datagram_codec<"<HI">::decode(datagram);
     RC_ASSERT(decoded.has_value());
     RC_ASSERT(decoded->header == std::make_tuple(type, sequence));

@@ -578,7 +578,8 @@ void check_runtime_equals_compiled(const Others&... others) {
     wirepack::runtime_frame_decoder decoder({}, wirepack::runtime_frame_header(Format.view(), LengthIndex));
     EXPECT_EQ(decoder.max_header_size(), wirepack::calcsize<Format>());
     for (std::size_t i = 0; i < wire.size(); ++i) decoder.feed(std::span(wire).subspan(i, 1));
-    const bytes header = flatten(wirepack::frame_encoder<Format, LengthIndex>::encode(payloads[0], others...).buffers());
+    const auto first_frame = wirepack::frame_encoder<Format, LengthIndex>::encode(payloads[0], others...);
+    const bytes header = flatten(first_frame.buffers());
     auto first = decoder.next().value();
     ASSERT_TRUE(first);
     EXPECT_EQ(bytes(first->header.begin(), first->header.end()),

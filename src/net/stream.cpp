@@ -1,0 +1,469 @@
+#include <wirepack/net/stream.hpp>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <climits>
+#include <filesystem>
+#include <thread>
+
+namespace wirepack::net {
+
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+/// The most ranges one sendmsg takes, and so the size of the iovec array on the stack.
+constexpr std::size_t max_ranges_per_call = IOV_MAX;
+static_assert(max_ranges_per_call <= 1024, "the iovec array lives on the stack: keep it small");
+
+std::error_code last_error() noexcept { return {errno, std::system_category()}; }
+
+/// What a failed call on `fd` reports for EAGAIN: on a blocking socket it can only mean
+/// that SO_RCVTIMEO / SO_SNDTIMEO ran out, which is std::errc::timed_out.
+std::error_code would_block_error(int fd) noexcept {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK) == 0) return std::make_error_code(std::errc::timed_out);
+    return std::make_error_code(std::errc::resource_unavailable_try_again);
+}
+
+/// The error of the call on `fd` that has just failed, with EAGAIN sorted out.
+std::error_code call_error(int fd) noexcept {
+    const int error = errno;
+    if (error == EAGAIN || error == EWOULDBLOCK) return would_block_error(fd);
+    return {error, std::system_category()};
+}
+
+[[noreturn]] void throw_error(std::error_code error, const std::string& context) {
+    throw std::system_error(error, context);
+}
+
+file_descriptor open_socket(const endpoint& at, int flags, const char* purpose) {
+    file_descriptor fd(::socket(at.family(), SOCK_STREAM | SOCK_CLOEXEC | flags, 0));
+    if (!fd) throw_error(last_error(), std::string("socket for ") + purpose + ' ' + at.to_string());
+    return fd;
+}
+
+/// Turns a boolean socket option on for the listener being set up at `at`.
+void enable_option(int fd, int option_level, int option, const char* option_name, const endpoint& at) {
+    const int on = 1;
+    if (::setsockopt(fd, option_level, option, &on, sizeof on) != 0) {
+        throw_error(last_error(), std::string(option_name) + ' ' + at.to_string());
+    }
+}
+
+void set_nonblocking_flag(int fd, bool on) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0) throw_error(last_error(), "fcntl F_GETFL");
+    const int wanted = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    if (wanted != flags && ::fcntl(fd, F_SETFL, wanted) != 0) throw_error(last_error(), "fcntl F_SETFL");
+}
+
+/// getsockname or getpeername of `fd`; an empty endpoint and `error` set on failure.
+template <typename NameCall>
+endpoint socket_name(int fd, NameCall name_call, std::error_code& error) noexcept {
+    endpoint name;
+    socklen_t size = endpoint::capacity();
+    if (name_call(fd, name.data(), &size) != 0) {
+        error = last_error();
+        return {};
+    }
+    name.resize(std::min(size, endpoint::capacity()));
+    error.clear();
+    return name;
+}
+
+endpoint local_name(int fd, std::error_code& error) noexcept { return socket_name(fd, ::getsockname, error); }
+endpoint peer_name(int fd, std::error_code& error) noexcept { return socket_name(fd, ::getpeername, error); }
+
+/// How error messages name a connection: the peer's address, else (the accepting
+/// side of a Unix socket, whose peer has no name) the local one, else the descriptor.
+std::string connection_name(int fd) {
+    std::error_code ignored;
+    for (const auto& name : {peer_name(fd, ignored), local_name(fd, ignored)}) {
+        const bool unnamed_unix = name.family() == AF_UNIX && name.path().empty() && !name.is_abstract();
+        if (name.family() != AF_UNSPEC && !unnamed_unix) return name.to_string();
+    }
+    return "fd " + std::to_string(fd);
+}
+
+/// Where `send_all` stands in a gather list: the range and the offset inside it.
+class gather_cursor {
+public:
+    explicit gather_cursor(const_buffers buffers) noexcept : buffers_(buffers) { skip_empty(); }
+
+    [[nodiscard]] bool done() const noexcept { return index_ == buffers_.size(); }
+
+    /// Fills `vectors` with the unsent bytes, at most `vectors.size()` ranges; returns how many.
+    std::size_t fill(std::span<iovec> vectors) const noexcept {
+        std::size_t count = 0;
+        std::size_t offset = offset_;
+        for (std::size_t i = index_; i < buffers_.size() && count < vectors.size(); ++i, offset = 0) {
+            const auto range = buffers_[i].subspan(offset);
+            if (range.empty()) continue;
+            // sendmsg only reads through iov_base; the cast drops the const the C API lacks.
+            vectors[count++] = {const_cast<std::byte*>(range.data()), range.size()};
+        }
+        return count;
+    }
+
+    void advance(std::size_t bytes) noexcept {
+        while (bytes > 0 && !done()) {
+            const std::size_t left_in_range = buffers_[index_].size() - offset_;
+            const std::size_t step = std::min(bytes, left_in_range);
+            offset_ += step;
+            bytes -= step;
+            skip_empty();
+        }
+    }
+
+private:
+    void skip_empty() noexcept {
+        while (!done() && offset_ == buffers_[index_].size()) {
+            ++index_;
+            offset_ = 0;
+        }
+    }
+
+    const_buffers buffers_;
+    std::size_t index_ = 0;
+    std::size_t offset_ = 0;
+};
+
+/// One sendmsg of what `cursor` has left (at most `max_ranges_per_call` ranges), retrying
+/// EINTR. MSG_NOSIGNAL turns the SIGPIPE of a closed peer into EPIPE.
+std::size_t send_once(int fd, const gather_cursor& cursor, std::error_code& error) noexcept {
+    std::array<iovec, max_ranges_per_call> vectors;
+    msghdr message{};
+    message.msg_iov = vectors.data();
+    message.msg_iovlen = cursor.fill(vectors);
+    error.clear();
+    if (message.msg_iovlen == 0) return 0;
+    for (;;) {
+        const ssize_t sent = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+        if (sent >= 0) return static_cast<std::size_t>(sent);
+        if (errno != EINTR) break;
+    }
+    error = call_error(fd);
+    return 0;
+}
+
+/// Polls `fd` for `events` until `deadline` (none: forever), retrying EINTR.
+/// std::errc::timed_out when the deadline passes first.
+std::error_code wait_for(int fd, short events, std::optional<steady_clock::time_point> deadline) noexcept {
+    for (;;) {
+        int wait_ms = -1;
+        if (deadline) {
+            const auto left = std::chrono::ceil<milliseconds>(*deadline - steady_clock::now());
+            wait_ms = static_cast<int>(std::clamp<milliseconds::rep>(left.count(), 0, INT_MAX));
+        }
+        pollfd request{fd, events, 0};
+        const int ready = ::poll(&request, 1, wait_ms);
+        if (ready > 0) return {};
+        if (ready == 0) return std::make_error_code(std::errc::timed_out);
+        if (errno != EINTR) return last_error();
+    }
+}
+
+/// The outcome of a connect that is under way on `fd`: SO_ERROR once it is writable.
+std::error_code finish_connect(int fd, std::optional<steady_clock::time_point> deadline) noexcept {
+    if (auto error = wait_for(fd, POLLOUT, deadline)) return error;
+    int pending = 0;
+    socklen_t size = sizeof pending;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &pending, &size) != 0) return last_error();
+    return {pending, std::system_category()};
+}
+
+/// Connects `fd` (non-blocking exactly when there is a deadline) to `to`.
+std::error_code connect_socket(int fd, const endpoint& to, std::optional<steady_clock::time_point> deadline) noexcept {
+    // A Unix socket whose listener's backlog is full says EAGAIN instead of waiting:
+    // retry at this pace until the deadline.
+    constexpr milliseconds unix_backlog_retry_interval(2);
+    for (;;) {
+        if (::connect(fd, to.data(), to.size()) == 0) return {};
+        const int error = errno;
+        // After EINTR the connection attempt goes on in the background, as after EINPROGRESS.
+        if (error == EINPROGRESS || error == EINTR) return finish_connect(fd, deadline);
+        if (error != EAGAIN || !deadline) return {error, std::system_category()};
+        const auto now = steady_clock::now();
+        if (now >= *deadline) return std::make_error_code(std::errc::timed_out);
+        std::this_thread::sleep_for(std::min<steady_clock::duration>(unix_backlog_retry_interval, *deadline - now));
+    }
+}
+
+/// Whether the socket file at `at` is left over from a server that is gone: a socket
+/// file (by lstat) that refuses connections, and still the same file after the probe.
+bool is_stale_socket_file(const endpoint& at) {
+    struct stat before {};
+    if (::lstat(at.path().c_str(), &before) != 0 || !S_ISSOCK(before.st_mode)) return false;
+    // Non-blocking, so a live server whose backlog is full answers EAGAIN at once.
+    file_descriptor probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!probe) return false;
+    if (::connect(probe.get(), at.data(), at.size()) == 0 || errno != ECONNREFUSED) return false;
+    struct stat after {};
+    return ::lstat(at.path().c_str(), &after) == 0 && after.st_dev == before.st_dev &&
+           after.st_ino == before.st_ino;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// stream_socket
+
+stream_socket stream_socket::connect(const endpoint& to, std::optional<milliseconds> timeout) {
+    std::optional<steady_clock::time_point> deadline;
+    if (timeout) deadline = steady_clock::now() + std::max(*timeout, milliseconds(0));
+    auto fd = open_socket(to, deadline ? SOCK_NONBLOCK : 0, "connect to");
+    if (auto error = connect_socket(fd.get(), to, deadline)) throw_error(error, "connect " + to.to_string());
+    if (deadline) set_nonblocking_flag(fd.get(), false);
+    return stream_socket(std::move(fd));
+}
+
+stream_socket stream_socket::connect_tcp(std::string_view host_port, std::optional<milliseconds> timeout) {
+    const auto candidates = endpoint::resolve(host_port, SOCK_STREAM);
+    std::optional<std::system_error> last_failure;
+    for (const auto& candidate : candidates) {
+        try {
+            return connect(candidate, timeout);
+        } catch (const std::system_error& failure) {
+            last_failure = failure;
+        }
+    }
+    if (last_failure) throw *last_failure;
+    throw std::system_error(std::make_error_code(std::errc::host_unreachable),
+                            "connect " + std::string(host_port) + ": no address");
+}
+
+stream_socket stream_socket::connect_unix(std::string_view path_or_at_name) {
+    return connect(endpoint::unix_address(path_or_at_name));
+}
+
+std::pair<stream_socket, stream_socket> stream_socket::pair() {
+    int fds[2] = {-1, -1};
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw_error(last_error(), "socketpair");
+    return {stream_socket(file_descriptor(fds[0])), stream_socket(file_descriptor(fds[1]))};
+}
+
+std::size_t stream_socket::send_some(const_buffers buffers, std::error_code& error) noexcept {
+    return send_once(fd_.get(), gather_cursor(buffers), error);
+}
+
+std::size_t stream_socket::send_some(const_buffers buffers) {
+    std::error_code error;
+    const std::size_t sent = send_some(buffers, error);
+    if (error) throw_error(error, "send " + connection_name(fd_.get()));
+    return sent;
+}
+
+std::size_t stream_socket::send_some(std::span<const std::byte> bytes) {
+    return send_some(const_buffers(&bytes, 1));
+}
+
+void stream_socket::send_all(const_buffers buffers) {
+    gather_cursor cursor(buffers);
+    while (!cursor.done()) {
+        std::error_code error;
+        const std::size_t sent = send_once(fd_.get(), cursor, error);
+        if (error) throw_error(error, "send " + connection_name(fd_.get()));
+        cursor.advance(sent);
+    }
+}
+
+void stream_socket::send_all(std::span<const std::byte> bytes) { send_all(const_buffers(&bytes, 1)); }
+
+std::size_t stream_socket::recv_some(std::span<std::byte> buffer, std::error_code& error) noexcept {
+    error.clear();
+    if (buffer.empty()) return 0;
+    for (;;) {
+        const ssize_t received = ::recv(fd_.get(), buffer.data(), buffer.size(), 0);
+        if (received >= 0) return static_cast<std::size_t>(received);
+        if (errno != EINTR) break;
+    }
+    error = call_error(fd_.get());
+    return 0;
+}
+
+std::size_t stream_socket::recv_some(std::span<std::byte> buffer) {
+    std::error_code error;
+    const std::size_t received = recv_some(buffer, error);
+    if (error) throw_error(error, "recv " + connection_name(fd_.get()));
+    return received;
+}
+
+void stream_socket::set_timeout(std::optional<milliseconds> timeout) {
+    if (timeout && timeout->count() <= 0) {
+        throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                                "set_timeout: the timeout must be positive (set_nonblocking for none at all)");
+    }
+    timeval limit{};
+    if (timeout) {
+        limit.tv_sec = static_cast<time_t>(timeout->count() / 1000);
+        limit.tv_usec = static_cast<suseconds_t>((timeout->count() % 1000) * 1000);
+    }
+    for (const int option : {SO_RCVTIMEO, SO_SNDTIMEO}) {
+        if (::setsockopt(fd_.get(), SOL_SOCKET, option, &limit, sizeof limit) != 0) {
+            throw_error(last_error(), "set_timeout " + connection_name(fd_.get()));
+        }
+    }
+}
+
+void stream_socket::set_nonblocking(bool on) { set_nonblocking_flag(fd_.get(), on); }
+
+void stream_socket::set_no_delay(bool on) {
+    const int value = on ? 1 : 0;
+    if (::setsockopt(fd_.get(), IPPROTO_TCP, TCP_NODELAY, &value, sizeof value) == 0) return;
+    // A Unix socket has no TCP options and says so with one of these.
+    if (errno == EOPNOTSUPP || errno == ENOPROTOOPT) return;
+    throw_error(last_error(), "set_no_delay " + connection_name(fd_.get()));
+}
+
+void stream_socket::shutdown_send() {
+    if (::shutdown(fd_.get(), SHUT_WR) != 0) throw_error(last_error(), "shutdown " + connection_name(fd_.get()));
+}
+
+endpoint stream_socket::local_endpoint() const {
+    std::error_code error;
+    auto name = local_name(fd_.get(), error);
+    if (error) throw_error(error, "getsockname");
+    return name;
+}
+
+endpoint stream_socket::peer_endpoint() const {
+    std::error_code error;
+    auto name = peer_name(fd_.get(), error);
+    if (error) throw_error(error, "getpeername");
+    return name;
+}
+
+// ---------------------------------------------------------------------------------------
+// stream_listener
+
+stream_listener::stream_listener(stream_listener&& other) noexcept
+    : fd_(std::move(other.fd_)),
+      unix_path_(std::exchange(other.unix_path_, {})),
+      unix_device_(other.unix_device_),
+      unix_inode_(other.unix_inode_) {}
+
+stream_listener& stream_listener::operator=(stream_listener&& other) noexcept {
+    if (this != &other) {
+        close();
+        fd_ = std::move(other.fd_);
+        unix_path_ = std::exchange(other.unix_path_, {});
+        unix_device_ = other.unix_device_;
+        unix_inode_ = other.unix_inode_;
+    }
+    return *this;
+}
+
+stream_listener::~stream_listener() { close(); }
+
+stream_listener stream_listener::listen(const endpoint& at, int backlog) {
+    if (at.family() == AF_UNIX) return listen_unix_endpoint(at, {}, backlog);
+    stream_listener listener;
+    listener.fd_ = open_socket(at, 0, "listen on");
+    const int fd = listener.fd_.get();
+    enable_option(fd, SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR", at);
+    if (at.family() == AF_INET6) enable_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY", at);
+    if (::bind(fd, at.data(), at.size()) != 0) throw_error(last_error(), "bind " + at.to_string());
+    if (::listen(fd, backlog) != 0) throw_error(last_error(), "listen " + at.to_string());
+    return listener;
+}
+
+stream_listener stream_listener::listen_tcp(std::string_view host_port, int backlog) {
+    return listen(endpoint::resolve(host_port, SOCK_STREAM).front(), backlog);
+}
+
+stream_listener stream_listener::listen_unix(std::string_view path_or_at_name, unix_listen_options options,
+                                             int backlog) {
+    return listen_unix_endpoint(endpoint::unix_address(path_or_at_name), options, backlog);
+}
+
+stream_listener stream_listener::listen_unix_endpoint(const endpoint& at, unix_listen_options options,
+                                                      int backlog) {
+    stream_listener listener;
+    listener.fd_ = open_socket(at, 0, "listen on");
+    const int fd = listener.fd_.get();
+    const auto name = at.to_string();
+    if (::bind(fd, at.data(), at.size()) != 0) {
+        const auto bind_error = last_error();
+        const bool retry = bind_error == std::errc::address_in_use && options.remove_stale && !at.is_abstract() &&
+                           is_stale_socket_file(at) && ::unlink(at.path().c_str()) == 0;
+        if (!retry || ::bind(fd, at.data(), at.size()) != 0) {
+            throw_error(retry ? last_error() : bind_error, "bind " + name);
+        }
+    }
+    if (!at.is_abstract()) {
+        // From here on the file is ours: every later failure removes it on the way out.
+        struct stat bound {};
+        if (::lstat(at.path().c_str(), &bound) == 0) {
+            std::error_code ignored;
+            auto absolute = std::filesystem::absolute(at.path(), ignored);
+            listener.unix_path_ = ignored ? at.path() : absolute.string();
+            listener.unix_device_ = bound.st_dev;
+            listener.unix_inode_ = bound.st_ino;
+        }
+        if (options.permissions && ::chmod(at.path().c_str(), *options.permissions) != 0) {
+            throw_error(last_error(), "chmod " + name);
+        }
+    }
+    if (::listen(fd, backlog) != 0) throw_error(last_error(), "listen " + name);
+    return listener;
+}
+
+stream_socket stream_listener::accept(std::error_code& error) noexcept {
+    for (;;) {
+        const int accepted = ::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC);
+        if (accepted >= 0) {
+            error.clear();
+            return stream_socket(file_descriptor(accepted));
+        }
+        // A connection that was reset while it waited in the queue is not this listener's failure.
+        if (errno != EINTR && errno != ECONNABORTED) break;
+    }
+    error = call_error(fd_.get());
+    return {};
+}
+
+stream_socket stream_listener::accept() {
+    std::error_code error;
+    auto accepted = accept(error);
+    if (error) {
+        std::error_code ignored;
+        throw_error(error, "accept " + local_name(fd_.get(), ignored).to_string());
+    }
+    return accepted;
+}
+
+void stream_listener::set_nonblocking(bool on) { set_nonblocking_flag(fd_.get(), on); }
+
+endpoint stream_listener::local_endpoint() const {
+    std::error_code error;
+    auto name = local_name(fd_.get(), error);
+    if (error) throw_error(error, "getsockname");
+    return name;
+}
+
+void stream_listener::close() noexcept {
+    if (!unix_path_.empty()) {
+        // Unlink before closing, while the path still cannot be bound by anyone else.
+        struct stat current {};
+        if (::lstat(unix_path_.c_str(), &current) == 0 && current.st_dev == unix_device_ &&
+            current.st_ino == unix_inode_) {
+            ::unlink(unix_path_.c_str());
+        }
+        unix_path_.clear();
+    }
+    fd_.reset();
+}
+
+}  // namespace wirepack::net
