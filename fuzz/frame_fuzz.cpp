@@ -186,5 +186,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           seed, stream, fixed<"!HI", 1>);
     check(with(std::type_identity<runtime_frame_decoder>{}, make_options(64, -4, fail), runtime_frame_header("<hxi", 0)),
           seed, stream, fixed<"<hxi", 0>);
+
+    // The compiled decoder takes a shortcut for whole frames; the run-time one never does.
+    // Both must see the same frames and the same error in any stream.
+    for (const auto& options : {make_options(300, 0, skip), make_options(40, 0, fail)}) {
+        frame_decoder<"!HI", 1> compiled(options);
+        runtime_frame_decoder at_run_time(options, runtime_frame_header("!HI", 1));
+        outcome<frame_decoder<"!HI", 1>> compiled_outcome;
+        outcome<runtime_frame_decoder> run_time_outcome;
+        compiled.feed(stream);
+        at_run_time.feed(stream);
+        drain(compiled, compiled_outcome);
+        drain(at_run_time, run_time_outcome);
+        WIREPACK_FUZZ_CHECK(compiled_outcome.payloads == run_time_outcome.payloads);
+        WIREPACK_FUZZ_CHECK(compiled_outcome.error == run_time_outcome.error);
+        WIREPACK_FUZZ_CHECK(compiled.bytes_needed() == at_run_time.bytes_needed());
+    }
     return 0;
 }

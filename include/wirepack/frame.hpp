@@ -143,6 +143,22 @@ struct fixed_header {
     static constexpr std::size_t size = calcsize<HeaderFormat>();
     [[nodiscard]] static constexpr std::size_t max_size() noexcept { return size; }
 
+    /// The payload of the frame at the start of `buffered` when the common case holds: the
+    /// whole frame is there, its length is not negative and at most `max_payload`, and
+    /// there is no length adjustment. Nothing otherwise (then `measure` tells what it is).
+    [[nodiscard]] static constexpr std::optional<std::pair<fields, std::span<const std::byte>>> whole_frame(
+        std::span<const std::byte> buffered, const frame_options& options) noexcept {
+        if (buffered.size() < size || options.length_adjustment != 0) return std::nullopt;
+        auto header = read(buffered);
+        const auto length = std::get<LengthIndex>(header);
+        if constexpr (std::is_signed_v<decltype(length)>) {
+            if (length < 0) return std::nullopt;
+        }
+        const auto payload_size = static_cast<std::uint64_t>(length);
+        if (payload_size > options.max_payload || payload_size > buffered.size() - size) return std::nullopt;
+        return std::pair{header, buffered.subspan(size, static_cast<std::size_t>(payload_size))};
+    }
+
     /// The frame's extent from `prefix`, and its header fields once complete.
     [[nodiscard]] static constexpr result<frame_extent> measure(std::span<const std::byte> prefix,
                                                                const frame_options& options) noexcept {
@@ -314,6 +330,15 @@ public:
     ///         handle(std::get<0>((*f)->header), (*f)->payload);
     ///     }
     [[nodiscard]] result<std::optional<frame>> next() {
+        if constexpr (requires { Header::whole_frame(unread(), options_); }) {
+            // The common case, one header read: then the general path below decides the rest.
+            if (error_ == errc{}) {
+                if (auto whole = Header::whole_frame(unread(), options_)) {
+                    begin_ += Header::size + whole->second.size();
+                    return std::optional<frame>{frame{whole->first, whole->second}};
+                }
+            }
+        }
         while (error_ == errc{}) {
             const auto rest = unread();
             const auto extent = header_.measure(rest, options_);
@@ -333,12 +358,9 @@ public:
                 if (skip_remaining_ != 0) return std::optional<frame>{};
                 continue;
             }
-            const auto needed = detail::bytes_needed(header_, rest, options_);
-            if (!needed) {  // unreachable: measure already succeeded
-                error_ = needed.error();
-                break;
+            if (!extent->header_complete || rest.size() - extent->header_size < extent->payload_size) {
+                return std::optional<frame>{};
             }
-            if (*needed != 0) return std::optional<frame>{};
             const auto payload = rest.subspan(extent->header_size, static_cast<std::size_t>(extent->payload_size));
             begin_ += extent->header_size + payload.size();
             return std::optional<frame>{frame{header_.read(rest), payload}};
@@ -584,7 +606,7 @@ public:
     [[nodiscard]] std::span<const std::span<const std::byte>> buffers() {
         views_.clear();
         for (const range& r : ranges_) {
-            views_.emplace_back(r.external != nullptr ? r.external : copies_.data() + r.offset, r.size);
+            views_.emplace_back(r.external != nullptr ? r.external : copies_.get() + r.offset, r.size);
         }
         return views_;
     }
@@ -596,7 +618,7 @@ public:
 
     /// Forgets every frame, keeping the memory for the next batch.
     void clear() noexcept {
-        copies_.clear();
+        copies_size_ = 0;
         ranges_.clear();
         views_.clear();
         frames_ = 0;
@@ -613,10 +635,12 @@ private:
     };
 
     void append_copy(std::span<const std::byte> header, std::span<const std::byte> payload) {
-        const std::size_t at = copies_.size();
-        copies_.resize(at + header.size() + payload.size());
-        std::memcpy(copies_.data() + at, header.data(), header.size());
-        if (!payload.empty()) std::memcpy(copies_.data() + at + header.size(), payload.data(), payload.size());
+        const std::size_t at = copies_size_;
+        const std::size_t total = at + header.size() + payload.size();
+        if (total > copies_capacity_) grow(total);
+        copies_size_ = total;
+        std::memcpy(copies_.get() + at, header.data(), header.size());
+        if (!payload.empty()) std::memcpy(copies_.get() + at + header.size(), payload.data(), payload.size());
         if (!ranges_.empty() && ranges_.back().external == nullptr) {
             ranges_.back().size += header.size() + payload.size();  // extends the run of copies
         } else {
@@ -624,8 +648,19 @@ private:
         }
     }
 
+    /// Room for `total` bytes of copies, growing geometrically; the new bytes are not zeroed.
+    void grow(std::size_t total) {
+        const std::size_t grown = std::max(total, 2 * copies_capacity_);
+        auto larger = std::make_unique_for_overwrite<std::byte[]>(grown);
+        if (copies_size_ != 0) std::memcpy(larger.get(), copies_.get(), copies_size_);
+        copies_ = std::move(larger);
+        copies_capacity_ = grown;
+    }
+
     std::size_t copy_limit_;
-    std::vector<std::byte> copies_;
+    std::unique_ptr<std::byte[]> copies_;  // the copied frames: [0, copies_size_)
+    std::size_t copies_size_ = 0;
+    std::size_t copies_capacity_ = 0;
     std::vector<range> ranges_;
     std::vector<std::span<const std::byte>> views_;
     std::size_t frames_ = 0;

@@ -1198,7 +1198,9 @@ TEST(FileDescriptors, NoneLeakOnSuccessOrErrorPaths) {
 // Frames over a stream: send_frame, send_frames, frame_reader
 
 TEST(FrameStream, FramesArriveWholeAndTheEndBetweenFramesIsClean) {
-    auto [writer, reading] = stream_socket::pair();
+    auto sockets = stream_socket::pair();
+    auto& writer = sockets.first;
+    auto& reading = sockets.second;
     reading.set_timeout(step_timeout);
     const bytes large = random_bytes(300000, 7);
     wirepack::frame_batch<> batch;
@@ -1222,7 +1224,9 @@ TEST(FrameStream, FramesArriveWholeAndTheEndBetweenFramesIsClean) {
 }
 
 TEST(FrameStream, EndInsideAFrameNamesTheMissingBytes) {
-    auto [writer, reading] = stream_socket::pair();
+    auto sockets = stream_socket::pair();
+    auto& writer = sockets.first;
+    auto& reading = sockets.second;
     reading.set_timeout(step_timeout);
     const auto header = wirepack::frame_encoder<>::header_for(10);
     writer.send_all(header);
@@ -1239,7 +1243,9 @@ TEST(FrameStream, EndInsideAFrameNamesTheMissingBytes) {
 }
 
 TEST(FrameStream, EndInsideAHeaderIsTruncatedToo) {
-    auto [writer, reading] = stream_socket::pair();
+    auto sockets = stream_socket::pair();
+    auto& writer = sockets.first;
+    auto& reading = sockets.second;
     writer.send_all(bytes(2, std::byte{0}));
     writer.close();
     net::frame_reader reader(reading);
@@ -1247,7 +1253,9 @@ TEST(FrameStream, EndInsideAHeaderIsTruncatedToo) {
 }
 
 TEST(FrameStream, OversizeLengthIsRefusedBeforeItsPayloadArrives) {
-    auto [writer, reading] = stream_socket::pair();
+    auto sockets = stream_socket::pair();
+    auto& writer = sockets.first;
+    auto& reading = sockets.second;
     reading.set_timeout(step_timeout);
     writer.send_all(wirepack::frame_encoder<>::header_for(0xffffffff));  // and nothing more
     net::frame_reader reader(reading, {.max_payload = 1 << 20});
@@ -1260,7 +1268,8 @@ TEST(FrameStream, OversizeLengthIsRefusedBeforeItsPayloadArrives) {
 }
 
 TEST(FrameStream, SilentPeerTimesOut) {
-    auto [writer, reading] = stream_socket::pair();
+    auto sockets = stream_socket::pair();  // sockets.first stays open and says nothing
+    auto& reading = sockets.second;
     reading.set_timeout(50ms);
     net::frame_reader reader(reading);
     try {
