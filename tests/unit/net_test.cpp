@@ -44,6 +44,8 @@
 #include <thread>
 #include <vector>
 
+#include "socket_test_support.hpp"
+
 namespace {
 
 namespace net = wirepack::net;
@@ -53,33 +55,15 @@ using net::stream_listener;
 using net::stream_socket;
 using steady = std::chrono::steady_clock;
 using bytes = std::vector<std::byte>;
+using wirepack::test::as_bytes;
+using wirepack::test::as_text;
+using wirepack::test::error_of;
+using wirepack::test::int_option;
+using wirepack::test::open_descriptor_count;
+using wirepack::test::random_bytes;
 
 /// How long any single blocking step of a test may take before it counts as a hang.
 constexpr auto step_timeout = 10s;
-
-std::span<const std::byte> as_bytes(std::string_view text) { return std::as_bytes(std::span(text)); }
-
-std::string as_text(std::span<const std::byte> data) {
-    return std::string(reinterpret_cast<const char*>(data.data()), data.size());
-}
-
-bytes random_bytes(std::size_t size, std::uint64_t seed) {
-    std::mt19937_64 generator(seed);
-    bytes data(size);
-    for (auto& b : data) b = static_cast<std::byte>(generator());
-    return data;
-}
-
-/// The code of the std::system_error a call throws; no error when it does not throw.
-template <typename Call>
-std::error_code error_of(Call&& call) {
-    try {
-        call();
-    } catch (const std::system_error& failure) {
-        return failure.code();
-    }
-    return {};
-}
 
 /// The what() of a std::system_error a call throws ("" when it does not throw).
 template <typename Call>
@@ -194,27 +178,9 @@ void expect_round_trip(connection& c) {
     EXPECT_EQ(as_text(reply), "pong");
 }
 
-int open_descriptor_count() {
-    int count = 0;
-    DIR* directory = ::opendir("/proc/self/fd");
-    if (directory == nullptr) return -1;
-    while (const dirent* entry = ::readdir(directory)) {
-        if (entry->d_name[0] != '.') ++count;
-    }
-    ::closedir(directory);
-    return count;
-}
-
 bool is_close_on_exec(int fd) { return (::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0; }
 
 bool is_nonblocking(int fd) { return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0; }
-
-int int_option(int fd, int level, int option) {
-    int value = -1;
-    socklen_t size = sizeof value;
-    if (::getsockopt(fd, level, option, &value, &size) != 0) return -1;
-    return value;
-}
 
 /// Leaves a socket file at `path` that nobody listens on, as a crashed server would.
 void make_stale_socket_file(const std::string& path) {

@@ -49,6 +49,8 @@
 #include <thread>
 #include <vector>
 
+#include "socket_test_support.hpp"
+
 namespace {
 
 namespace net = wirepack::net;
@@ -60,6 +62,12 @@ using net::outgoing_datagram;
 using net::udp_options;
 using net::udp_socket;
 using bytes = std::vector<std::byte>;
+using wirepack::test::as_bytes;
+using wirepack::test::as_text;
+using wirepack::test::error_of;
+using wirepack::test::int_option;
+using wirepack::test::open_descriptor_count;
+using wirepack::test::random_bytes;
 using steady = std::chrono::steady_clock;
 
 /// How long any single receive may wait before the test counts it as lost.
@@ -67,31 +75,7 @@ constexpr auto step_timeout = 5s;
 /// How long a test waits to be sure that nothing arrives.
 constexpr auto silence = 150ms;
 
-std::span<const std::byte> as_bytes(std::string_view text) { return std::as_bytes(std::span(text)); }
-
-std::string as_text(std::span<const std::byte> data) {
-    return std::string(reinterpret_cast<const char*>(data.data()), data.size());
-}
-
-bytes random_bytes(std::size_t size, std::uint64_t seed) {
-    std::mt19937_64 generator(seed);
-    bytes data(size);
-    for (auto& b : data) b = static_cast<std::byte>(generator());
-    return data;
-}
-
 bool same(std::span<const std::byte> a, std::span<const std::byte> b) { return std::ranges::equal(a, b); }
-
-/// The code of the std::system_error a call throws; no error when it does not throw.
-template <typename Call>
-std::error_code error_of(Call&& call) {
-    try {
-        call();
-    } catch (const std::system_error& failure) {
-        return failure.code();
-    }
-    return {};
-}
 
 /// The code and what() of the wirepack::error a call throws; no error when it does not.
 struct wirepack_failure {
@@ -126,24 +110,6 @@ std::size_t family_maximum(int family) {
 void enlarge_receive_buffer(const udp_socket& socket) {
     const int size = 4 << 20;
     ASSERT_EQ(::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size), 0);
-}
-
-int int_option(int fd, int level, int option) {
-    int value = -1;
-    socklen_t size = sizeof value;
-    if (::getsockopt(fd, level, option, &value, &size) != 0) return -1;
-    return value;
-}
-
-int open_descriptor_count() {
-    int count = 0;
-    DIR* directory = ::opendir("/proc/self/fd");
-    if (directory == nullptr) return -1;
-    while (const dirent* entry = ::readdir(directory)) {
-        if (entry->d_name[0] != '.') ++count;
-    }
-    ::closedir(directory);
-    return count;
 }
 
 /// Whether a datagram arrives at `socket` within `silence` (it is consumed).
