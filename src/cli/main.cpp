@@ -28,6 +28,8 @@
 
 #include <wirepack/runtime_struct.hpp>
 
+#include "command_support.hpp"
+#include "datagram_commands.hpp"
 #include "net_commands.hpp"
 #include "python_literal.hpp"
 #include "python_repr.hpp"
@@ -38,14 +40,11 @@ namespace cli = wirepack::cli;
 
 using argument_list = std::span<const std::string_view>;
 
-/// Input read from stdin beyond this size is refused rather than buffered.
-constexpr std::size_t max_standard_input_bytes = std::size_t{64} * 1024 * 1024;
-
 /// One subcommand: `wirepack <name> <arguments>`.
 struct subcommand {
     std::string_view name;
-    std::string_view synopsis;     ///< the arguments, as the usage line shows them
-    std::string_view description;  ///< one line for --help
+    std::string_view synopsis;     ///< the arguments, one usage line per '\n'-separated form
+    std::string_view description;  ///< for --help, at most a few short lines
     int (*run)(argument_list arguments);
 };
 
@@ -68,26 +67,9 @@ void write_line(std::string_view text) {
     std::fputc('\n', stdout);
 }
 
-/// All of stdin as bytes, refusing more than `max_standard_input_bytes`.
-std::vector<std::byte> read_standard_input() {
-    std::vector<std::byte> bytes;
-    std::array<std::byte, 64 * 1024> chunk{};
-    while (true) {
-        const std::size_t count = std::fread(chunk.data(), 1, chunk.size(), stdin);
-        if (count > max_standard_input_bytes - bytes.size()) {
-            throw std::runtime_error("input on stdin is larger than 64 MiB");
-        }
-        bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(count));
-        if (count < chunk.size()) {
-            if (std::ferror(stdin)) throw std::runtime_error(std::string("cannot read stdin: ") + std::strerror(errno));
-            return bytes;
-        }
-    }
-}
-
 /// The data argument of unpack and iter-unpack: hex digits, or `-` for stdin.
 std::vector<std::byte> read_data(std::string_view argument) {
-    if (argument == "-") return read_standard_input();
+    if (argument == "-") return cli::read_standard_input();
     return cli::from_hex(argument);
 }
 
@@ -152,7 +134,8 @@ int run_iter_unpack(argument_list arguments) {
     return 0;
 }
 
-/// A network subcommand (net_commands.hpp), whose wrong command lines become usage errors.
+/// A network subcommand (net_commands.hpp, datagram_commands.hpp), whose wrong command
+/// lines become usage errors.
 template <int (*Run)(argument_list)>
 int run_network_subcommand(argument_list arguments) {
     try {
@@ -169,12 +152,21 @@ constexpr std::array subcommands{
     subcommand{"unpack", "FMT HEX|-", "print the tuple, as print(struct.unpack(FMT, data)) would", run_unpack},
     subcommand{"iter-unpack", "FMT HEX|-", "print one tuple a line for each struct in the data",
                run_iter_unpack},
-    subcommand{"echo-server", "(--tcp HOST:PORT | --unix PATH) [--frame FRAME] [--max-frame BYTES]",
-               "serve clients, writing each frame back as received (SIGINT/SIGTERM stop it)",
+    subcommand{"echo-server",
+               "(--tcp HOST:PORT | --unix PATH) [--frame FRAME] [--max-frame BYTES]\n"
+               "--udp HOST:PORT",
+               "serve clients, writing each frame or datagram back as received (SIGINT/SIGTERM stop it)",
                run_network_subcommand<cli::run_echo_server>},
-    subcommand{"send", "(--tcp HOST:PORT | --unix PATH) [--frame FRAME] [--timeout SECONDS] [--format FMT VALUE...]",
-               "send the packed VALUEs (or stdin) as one frame; print the reply unpacked (or as hex)",
+    subcommand{"send",
+               "(--tcp HOST:PORT | --unix PATH) [--frame FRAME] [--timeout SECONDS] [--format FMT VALUE...]\n"
+               "--udp HOST:PORT [--timeout SECONDS] [--format FMT VALUE...]\n"
+               "--multicast GROUP:PORT [--iface ADDR|NAME] [--ttl N] [--format FMT VALUE...]",
+               "send the packed VALUEs (or stdin) as one frame or datagram; print the reply unpacked\n"
+               "(or as hex); --multicast waits for no reply",
                run_network_subcommand<cli::run_send>},
+    subcommand{"listen", "--multicast GROUP:PORT [--iface ADDR|NAME] [--format FMT] [--count N] [--timeout SECONDS]",
+               "join a multicast group; print each datagram unpacked (or as hex), one a line",
+               run_network_subcommand<cli::run_listen>},
 };
 
 const subcommand* find_subcommand(std::string_view name) {
@@ -186,14 +178,27 @@ const subcommand* find_subcommand(std::string_view name) {
 
 // ---- usage and help -----------------------------------------------------------------
 
+/// Calls `use` with each '\n'-separated line of `text`.
+template <class Use>
+void for_each_line(std::string_view text, Use use) {
+    for (;;) {
+        const std::size_t end = text.find('\n');
+        use(text.substr(0, end));
+        if (end == std::string_view::npos) return;
+        text.remove_prefix(end + 1);
+    }
+}
+
 void print_usage_lines(std::FILE* stream, const subcommand* only) {
     bool first = true;
     for (const subcommand& command : subcommands) {
         if (only != nullptr && only != &command) continue;
-        std::fprintf(stream, "%s wirepack %.*s %.*s\n", first ? "usage:" : "      ",
-                     static_cast<int>(command.name.size()), command.name.data(),
-                     static_cast<int>(command.synopsis.size()), command.synopsis.data());
-        first = false;
+        for_each_line(command.synopsis, [&](std::string_view form) {
+            std::fprintf(stream, "%s wirepack %.*s %.*s\n", first ? "usage:" : "      ",
+                         static_cast<int>(command.name.size()), command.name.data(), static_cast<int>(form.size()),
+                         form.data());
+            first = false;
+        });
     }
     if (only == nullptr) std::fprintf(stream, "       wirepack --help\n");
 }
@@ -203,8 +208,12 @@ void print_help(const subcommand* only) {
     std::fputs("\nPython's struct module on the command line.\n\n", stdout);
     for (const subcommand& command : subcommands) {
         if (only != nullptr && only != &command) continue;
-        std::printf("  %-12.*s %.*s\n", static_cast<int>(command.name.size()), command.name.data(),
-                    static_cast<int>(command.description.size()), command.description.data());
+        std::string_view name = command.name;
+        for_each_line(command.description, [&](std::string_view line) {
+            std::printf("  %-12.*s %.*s\n", static_cast<int>(name.size()), name.data(), static_cast<int>(line.size()),
+                        line.data());
+            name = {};
+        });
     }
     std::fputs("\n"
                "FMT    a struct format, e.g. '<I2sf' (quote it for the shell)\n"
@@ -217,7 +226,16 @@ void print_help(const subcommand* only) {
                "       or 'varint' for a LEB128 length (protobuf's delimited streams)\n"
                "BYTES  the largest frame payload echo-server accepts (default 16777216)\n"
                "SECONDS\n"
-               "       how long send may take, connecting and reply included (default 5)\n"
+               "       how long send may take, connecting and reply included (default 5);\n"
+               "       how long listen listens (with --count, not printing N datagrams by then\n"
+               "       is an error)\n"
+               "GROUP:PORT\n"
+               "       a multicast group: 239.1.2.3:5000, or [ff02::1:3]:5000 for IPv6\n"
+               "ADDR|NAME\n"
+               "       the interface multicast leaves by or is joined on: its IPv4 address\n"
+               "       (127.0.0.1) or its name (lo, eth0); default: the kernel's choice\n"
+               "N      --ttl: how many routers a multicast datagram may cross, 0 to 255 (default 1:\n"
+               "       the local link only); --count: exit after N datagrams printed\n"
                "\n"
                "Errors print 'error: <message>' on stderr and exit 1; a wrong command line exits 2.\n"
                "\n"

@@ -1,25 +1,21 @@
 /// \file
 /// `wirepack echo-server` and `wirepack send`: the network subcommands of the tool
-/// (see net_commands.hpp for what they do, main.cpp for how they are reached).
+/// (see net_commands.hpp for what they do, main.cpp for how they are reached). Both
+/// pick the transport here and run the streams here; datagrams (`--udp`,
+/// `--multicast`) go on to datagram_commands.cpp.
 
 #include "net_commands.hpp"
 
-#include <signal.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
 
 #include <algorithm>
 #include <array>
 #include <cassert>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -36,13 +32,12 @@
 #include <wirepack/runtime_frame.hpp>
 #include <wirepack/runtime_struct.hpp>
 
-#include "python_literal.hpp"
-#include "python_repr.hpp"
+#include "command_support.hpp"
+#include "datagram_commands.hpp"
 
 namespace wirepack::cli {
 namespace {
 
-using argument_list = std::span<const std::string_view>;
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
@@ -51,10 +46,20 @@ constexpr std::size_t default_max_payload = frame_options{}.max_payload;  // 16 
 /// Bytes asked of each `recv`.
 constexpr std::size_t read_size = std::size_t{64} << 10;
 
-/// Input read from stdin beyond this size is refused rather than buffered (as `unpack -`).
-constexpr std::size_t max_standard_input_bytes = std::size_t{64} << 20;
-
 // ---- the command line ------------------------------------------------------------------
+
+/// The options of each subcommand, whatever the transport; each transport then
+/// refuses those that do not apply to it (`allow_only`).
+constexpr std::array<std::string_view, 5> echo_server_option_names{"--tcp", "--unix", "--udp", "--frame",
+                                                                   "--max-frame"};
+constexpr std::array<std::string_view, 3> echo_server_transports{"--tcp", "--unix", "--udp"};
+constexpr std::array<std::string_view, 8> send_option_names{"--tcp",   "--unix",    "--udp",   "--multicast",
+                                                            "--frame", "--timeout", "--iface", "--ttl"};
+constexpr std::array<std::string_view, 4> send_transports{"--tcp", "--unix", "--udp", "--multicast"};
+
+/// The options that go with --tcp and --unix.
+constexpr std::array<std::string_view, 4> stream_echo_server_options{"--tcp", "--unix", "--frame", "--max-frame"};
+constexpr std::array<std::string_view, 4> stream_send_options{"--tcp", "--unix", "--frame", "--timeout"};
 
 /// `--tcp HOST:PORT` or `--unix PATH`.
 struct address_option {
@@ -77,70 +82,12 @@ struct echo_server_options {
 struct send_options {
     address_option address;
     frame_option frame;
-    std::string timeout_text = "5";
-    std::chrono::nanoseconds timeout = std::chrono::seconds(5);
-    std::optional<std::string_view> format;  ///< `--format FMT`; none: the payload is stdin
-    argument_list values;                    ///< the VALUEs after FMT
+    seconds_option timeout{"5", std::chrono::seconds(5)};
+    message_arguments message;
 };
 
-struct named_option {
-    std::string_view name;
-    std::string_view value;
-};
-
-bool is_option_named(std::string_view argument, std::string_view name) {
-    return argument == name || (argument.starts_with(name) && argument.size() > name.size() &&
-                                argument[name.size()] == '=');
-}
-
-/// Takes the leading `--name VALUE` / `--name=VALUE` options off `arguments`, each name
-/// among `known` and given once, up to the first argument that is not an option or is
-/// the option `stop_at`, which stays in `arguments` with everything after it.
-std::vector<named_option> take_options(argument_list& arguments, std::span<const std::string_view> known,
-                                       std::string_view stop_at = {}) {
-    std::vector<named_option> options;
-    while (!arguments.empty() && arguments.front().starts_with("--")) {
-        const std::string_view argument = arguments.front();
-        if (!stop_at.empty() && is_option_named(argument, stop_at)) break;
-        const std::size_t equals = argument.find('=');
-        const std::string_view name = argument.substr(0, equals);
-        if (std::find(known.begin(), known.end(), name) == known.end()) {
-            throw bad_command_line("unknown option '" + std::string(name) + "'");
-        }
-        for (const named_option& earlier : options) {
-            if (earlier.name == name) throw bad_command_line("option " + std::string(name) + " given twice");
-        }
-        arguments = arguments.subspan(1);
-        if (equals != std::string_view::npos) {
-            options.push_back({name, argument.substr(equals + 1)});
-            continue;
-        }
-        if (arguments.empty()) throw bad_command_line("option " + std::string(name) + " needs a value");
-        options.push_back({name, arguments.front()});
-        arguments = arguments.subspan(1);
-    }
-    return options;
-}
-
-std::optional<std::string_view> option_value(std::span<const named_option> options, std::string_view name) {
-    for (const named_option& option : options) {
-        if (option.name == name) return option.value;
-    }
-    return std::nullopt;
-}
-
-void refuse_leftovers(argument_list arguments) {
-    if (!arguments.empty()) throw bad_command_line("unexpected argument '" + std::string(arguments.front()) + "'");
-}
-
-address_option parse_address(std::span<const named_option> options) {
-    const auto tcp = option_value(options, "--tcp");
-    const auto unix_path = option_value(options, "--unix");
-    if (tcp.has_value() == unix_path.has_value()) {
-        throw bad_command_line("give exactly one of --tcp HOST:PORT and --unix PATH");
-    }
-    if (tcp) return {false, std::string(*tcp)};
-    return {true, std::string(*unix_path)};
+address_option stream_address(const named_option& transport) {
+    return {transport.name == "--unix", std::string(transport.value)};
 }
 
 frame_option parse_frame(std::span<const named_option> options) {
@@ -159,12 +106,10 @@ std::size_t parse_byte_count(std::string_view option, std::string_view text) {
     return count;
 }
 
-echo_server_options parse_echo_server(argument_list arguments) {
-    static constexpr std::array<std::string_view, 4> known{"--tcp", "--unix", "--frame", "--max-frame"};
-    const std::vector<named_option> options = take_options(arguments, known);
-    refuse_leftovers(arguments);
+echo_server_options parse_stream_echo_server(std::span<const named_option> options, const named_option& transport) {
+    allow_only(options, stream_echo_server_options, transport.name);
     echo_server_options parsed;
-    parsed.address = parse_address(options);
+    parsed.address = stream_address(transport);
     parsed.frame = parse_frame(options);
     if (const auto limit = option_value(options, "--max-frame")) {
         parsed.max_payload = parse_byte_count("--max-frame", *limit);
@@ -172,42 +117,14 @@ echo_server_options parse_echo_server(argument_list arguments) {
     return parsed;
 }
 
-send_options parse_send(argument_list arguments) {
-    static constexpr std::array<std::string_view, 4> known{"--tcp", "--unix", "--frame", "--timeout"};
-    const std::vector<named_option> options = take_options(arguments, known, "--format");
+send_options parse_stream_send(std::span<const named_option> options, const named_option& transport,
+                               const message_arguments& message) {
+    allow_only(options, stream_send_options, transport.name);
     send_options parsed;
-    parsed.address = parse_address(options);
+    parsed.address = stream_address(transport);
     parsed.frame = parse_frame(options);
-
-    if (const auto timeout = option_value(options, "--timeout")) {
-        // Seconds as a decimal number; bounded so that the deadline arithmetic cannot overflow.
-        constexpr double longest = 1e6;
-        const std::string text(*timeout);
-        char* end = nullptr;
-        const double seconds = std::strtod(text.c_str(), &end);
-        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(seconds) || seconds <= 0 ||
-            seconds > longest) {
-            throw bad_command_line("--timeout takes a number of seconds above 0 and at most 1000000, not '" + text +
-                                   "'");
-        }
-        parsed.timeout_text = text;
-        parsed.timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
-    }
-
-    if (!arguments.empty()) {  // "--format FMT VALUE..." or "--format=FMT VALUE..."
-        const std::string_view option = arguments.front();
-        if (!is_option_named(option, "--format")) refuse_leftovers(arguments);
-        arguments = arguments.subspan(1);
-        if (option.size() > std::string_view("--format").size()) {
-            parsed.format = option.substr(std::string_view("--format=").size());
-        } else if (arguments.empty()) {
-            throw bad_command_line("option --format needs a value");
-        } else {
-            parsed.format = arguments.front();
-            arguments = arguments.subspan(1);
-        }
-        parsed.values = arguments;  // all of them values, even those starting with '-'
-    }
+    if (const auto timeout = option_value(options, "--timeout")) parsed.timeout = parse_seconds("--timeout", *timeout);
+    parsed.message = message;
     return parsed;
 }
 
@@ -275,24 +192,6 @@ std::string describe_frame_error(errc code, const frame_options& limits) {
     return describe(code);
 }
 
-// The functions below read errno values straight from an error code, without calling a
-// member function of its category: when the process is out of descriptors, UBSan's
-// check of such a call needs a pipe it cannot get, and reports a false error.
-
-bool is_errno(std::error_code error) noexcept {
-    const std::error_category* category = &error.category();  // addresses: no member call
-    return category == &std::system_category() || category == &std::generic_category();
-}
-
-/// EAGAIN / EWOULDBLOCK: "not now" on a non-blocking socket.
-bool would_block(std::error_code error) noexcept {
-    return is_errno(error) && (error.value() == EAGAIN || error.value() == EWOULDBLOCK);
-}
-
-std::string message_of(std::error_code error) {
-    return is_errno(error) ? std::strerror(error.value()) : error.message();
-}
-
 // ---- echo-server: the pieces of the event loop -------------------------------------------
 
 /// Bytes waiting to go to one peer: appended at the back, sent from the front.
@@ -329,56 +228,6 @@ private:
     std::vector<std::byte> bytes_;
     std::size_t head_ = 0;  // [0, head_) is sent
 };
-
-/// An epoll instance whose events carry a 64-bit key chosen by the caller.
-class event_poller {
-public:
-    event_poller() : fd_(::epoll_create1(EPOLL_CLOEXEC)) {
-        if (!fd_) throw std::system_error(errno, std::system_category(), "epoll_create1");
-    }
-
-    void add(int fd, std::uint32_t events, std::uint64_t key) { control(EPOLL_CTL_ADD, fd, events, key); }
-    void modify(int fd, std::uint32_t events, std::uint64_t key) { control(EPOLL_CTL_MOD, fd, events, key); }
-
-    /// The events that are ready, waiting up to `timeout` (nothing: as long as it takes).
-    /// Empty when interrupted by a signal.
-    std::span<const epoll_event> wait(std::optional<milliseconds> timeout) {
-        const int wait_ms = timeout ? static_cast<int>(std::min<milliseconds::rep>(timeout->count(), 60'000)) : -1;
-        const int count = ::epoll_wait(fd_.get(), ready_.data(), static_cast<int>(ready_.size()), wait_ms);
-        if (count >= 0) return std::span<const epoll_event>(ready_).first(static_cast<std::size_t>(count));
-        if (errno == EINTR) return {};
-        throw std::system_error(errno, std::system_category(), "epoll_wait");
-    }
-
-private:
-    void control(int operation, int fd, std::uint32_t events, std::uint64_t key) {
-        epoll_event event{};
-        event.events = events;
-        event.data.u64 = key;
-        if (::epoll_ctl(fd_.get(), operation, fd, &event) != 0) {
-            throw std::system_error(errno, std::system_category(), "epoll_ctl");
-        }
-    }
-
-    net::file_descriptor fd_;
-    std::array<epoll_event, 256> ready_{};
-};
-
-/// SIGINT and SIGTERM as a readable descriptor for the event loop. Both stay blocked
-/// until the process exits: unblocking them after the loop would let a second signal,
-/// still pending, kill the process after a clean shutdown.
-net::file_descriptor watch_stop_signals() {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    if (const int failure = ::pthread_sigmask(SIG_BLOCK, &signals, nullptr); failure != 0) {
-        throw std::system_error(failure, std::system_category(), "pthread_sigmask");
-    }
-    net::file_descriptor fd(::signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC));
-    if (!fd) throw std::system_error(errno, std::system_category(), "signalfd");
-    return fd;
-}
 
 void report(const std::string& message) { std::fprintf(stderr, "echo-server: %s\n", message.c_str()); }
 
@@ -620,41 +469,6 @@ private:
 
 // ---- send ----------------------------------------------------------------------------------
 
-/// All of stdin, refusing more than `max_standard_input_bytes`.
-std::vector<std::byte> read_standard_input() {
-    std::vector<std::byte> bytes;
-    std::array<std::byte, 64 * 1024> chunk{};
-    for (;;) {
-        const std::size_t count = std::fread(chunk.data(), 1, chunk.size(), stdin);
-        if (count > max_standard_input_bytes - bytes.size()) {
-            throw std::runtime_error("input on stdin is larger than 64 MiB");
-        }
-        bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(count));
-        if (count < chunk.size()) {
-            if (std::ferror(stdin)) throw std::runtime_error(std::string("cannot read stdin: ") + std::strerror(errno));
-            return bytes;
-        }
-    }
-}
-
-/// A point in time after which every wait fails with std::errc::timed_out.
-class deadline {
-public:
-    explicit deadline(std::chrono::nanoseconds budget) : end_(steady_clock::now() + budget) {}
-
-    /// The time left, rounded up to whole milliseconds (at least 1).
-    [[nodiscard]] milliseconds left() const {
-        const auto rest = end_ - steady_clock::now();
-        if (rest <= steady_clock::duration::zero()) {
-            throw std::system_error(std::make_error_code(std::errc::timed_out), "deadline");
-        }
-        return std::max(std::chrono::ceil<milliseconds>(rest), milliseconds(1));
-    }
-
-private:
-    steady_clock::time_point end_;
-};
-
 net::stream_socket connect_to(const address_option& address, milliseconds timeout) {
     if (address.unix_socket) return net::stream_socket::connect(net::endpoint::unix_address(address.text), timeout);
     return net::stream_socket::connect_tcp(address.text, timeout);
@@ -666,7 +480,7 @@ template <class MakeDecoder>
 std::vector<std::byte> exchange(const send_options& options, std::span<const std::byte> header,
                                 std::span<const std::byte> payload, MakeDecoder& make_decoder) {
     auto frames = make_decoder();
-    const deadline time_limit(options.timeout);
+    const deadline time_limit(options.timeout.duration);
     const std::string& server = options.address.text;
     const char* doing = "connecting to";
     try {
@@ -696,14 +510,21 @@ std::vector<std::byte> exchange(const send_options& options, std::span<const std
         }
     } catch (const std::system_error& failure) {
         if (failure.code() != std::errc::timed_out) throw;
-        throw std::runtime_error("timed out after " + options.timeout_text + " s " + doing + ' ' + server);
+        throw std::runtime_error("timed out after " + options.timeout.text + " s " + doing + ' ' + server);
     }
 }
 
 }  // namespace
 
 int run_echo_server(std::span<const std::string_view> arguments) {
-    const echo_server_options options = parse_echo_server(arguments);
+    argument_list rest = arguments;
+    const std::vector<named_option> all = take_options(rest, echo_server_option_names);
+    refuse_leftovers(rest);
+    const named_option transport =
+        choose_one(all, echo_server_transports, "--tcp HOST:PORT, --unix PATH and --udp HOST:PORT");
+    if (transport.name == "--udp") return run_datagram_echo_server(all, transport);
+
+    const echo_server_options options = parse_stream_echo_server(all, transport);
     frame_options limits;
     limits.max_payload = options.max_payload;
     return with_decoder_factory(options.frame, limits, [&](auto make_decoder) {
@@ -715,40 +536,32 @@ int run_echo_server(std::span<const std::string_view> arguments) {
         const std::string address = listener.local_endpoint().to_string();
         echo_server<decltype(make_decoder)> server(std::move(listener), std::move(stop_signals),
                                                    std::move(make_decoder));
-        std::printf("listening on %s\n", address.c_str());
-        std::fflush(stdout);
+        print_line("listening on " + address);
         server.run();
         return 0;
     });
 }
 
 int run_send(std::span<const std::string_view> arguments) {
-    const send_options options = parse_send(arguments);
+    argument_list rest = arguments;
+    const std::vector<named_option> all = take_options(rest, send_option_names, "--format");
+    const message_arguments message = take_message_arguments(rest);
+    const named_option transport =
+        choose_one(all, send_transports, "--tcp HOST:PORT, --unix PATH, --udp HOST:PORT and --multicast GROUP:PORT");
+    if (transport.name == "--udp" || transport.name == "--multicast") {
+        return run_datagram_send(all, transport, message);
+    }
+
+    const send_options options = parse_stream_send(all, transport, message);
     // Everything that can be refused without the server is, before connecting.
     std::optional<Struct> layout;
-    std::vector<std::byte> payload;
-    if (options.format) {
-        layout.emplace(*options.format);
-        std::vector<literal> values;
-        values.reserve(options.values.size());
-        for (const std::string_view argument : options.values) values.push_back(parse_literal(argument));
-        payload = pack_literals(*layout, values);
-    } else {
-        payload = read_standard_input();
-    }
+    const std::vector<std::byte> payload = build_message(options.message, layout);
     const std::vector<std::byte> header = header_for(options.frame, payload.size());
 
     const std::vector<std::byte> reply = with_decoder_factory(options.frame, frame_options{}, [&](auto make_decoder) {
         return exchange(options, header, payload, make_decoder);
     });
-    std::string line;
-    if (layout) {
-        const std::vector<value> values = layout->unpack(reply);
-        line = tuple_repr(std::span<const value>(values));
-    } else {
-        line = to_hex(reply);
-    }
-    std::printf("%s\n", line.c_str());
+    print_line(message_text(layout, reply));
     return 0;
 }
 

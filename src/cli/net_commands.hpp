@@ -7,6 +7,9 @@
 ///     $ wirepack send --tcp 127.0.0.1:43117 --frame '!HI' --format '<hd' -5 2.5
 ///     (-5, 2.5)
 ///
+/// This file handles the streams (`--tcp`, `--unix`) and hands `--udp` and
+/// `--multicast` to datagram_commands.hpp.
+///
 /// A frame header (`--frame`) is either a struct format whose last value is the
 /// payload length (the other fields are echoed as received, and `send` writes them
 /// as zeros), or `varint` for a LEB128 length prefix. The default is "!I".
@@ -17,19 +20,14 @@
 /// throws an exception whose `what()` becomes `error: <message>` (exit 1).
 
 #include <span>
-#include <stdexcept>
-#include <string>
 #include <string_view>
+
+#include "command_support.hpp"
 
 namespace wirepack::cli {
 
-/// A network subcommand's arguments do not match its synopsis.
-class bad_command_line : public std::invalid_argument {
-public:
-    explicit bad_command_line(const std::string& reason) : std::invalid_argument(reason) {}
-};
-
-/// `wirepack echo-server (--tcp HOST:PORT | --unix PATH) [--frame FRAME] [--max-frame BYTES]`:
+/// `wirepack echo-server (--tcp HOST:PORT | --unix PATH) [--frame FRAME] [--max-frame BYTES]`
+/// (and `--udp HOST:PORT`, see `run_datagram_echo_server`):
 /// serves every client at once and writes each frame it receives back to its sender,
 /// header bytes included. Prints `listening on ADDRESS` once it accepts connections;
 /// a client sending a frame it refuses is disconnected and named on stderr. Returns 0
@@ -39,9 +37,9 @@ public:
 [[nodiscard]] int run_echo_server(std::span<const std::string_view> arguments);
 
 /// `wirepack send (--tcp HOST:PORT | --unix PATH) [--frame FRAME] [--timeout SECONDS]
-/// [--format FMT VALUE...]`: sends one frame and prints the payload of the reply,
-/// unpacked with FMT as `wirepack unpack` prints it, or as hex when the payload came
-/// from stdin (no `--format`).
+/// [--format FMT VALUE...]` (and `--udp`, `--multicast`, see `run_datagram_send`):
+/// sends one frame and prints the payload of the reply, unpacked with FMT as `wirepack
+/// unpack` prints it, or as hex when the payload came from stdin (no `--format`).
 ///
 ///     run_send(std::array<std::string_view, 5>{"--tcp", "[::1]:5000", "--format", "!H", "7"});
 [[nodiscard]] int run_send(std::span<const std::string_view> arguments);

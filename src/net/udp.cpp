@@ -392,9 +392,12 @@ udp_socket udp_socket::multicast_receiver(std::string_view group, multicast_inte
         throw error(errc::not_a_multicast_group, "multicast_receiver " + std::string(group) +
                                                      ": not a multicast group (224.0.0.0/4 or ff00::/8)");
     }
+    // SO_REUSEADDR alone lets several receivers share the group and port, and each gets
+    // every datagram. SO_REUSEPORT is left off on purpose: it makes the kernel pick one
+    // socket of the group for some datagrams, so a receiver joined on another interface
+    // could take datagrams meant for this one.
     udp_options options;
     options.reuse_address = true;
-    options.reuse_port = true;
     auto socket = open(address.family(), options);
     const int fd = socket.fd_.get();
     if (address.family() == AF_INET) {

@@ -871,7 +871,8 @@ TEST(Multicast, TwoReceiversOfOneGroupBothGetEveryMessage) {
     auto first = receiver_of("239.255.10.1:5000", multicast_interface::parse("lo"));
     auto second = receiver_of("239.255.10.1:5000", multicast_interface::parse("127.0.0.1"));
     EXPECT_EQ(int_option(first.native_handle(), IPPROTO_IP, IP_MULTICAST_ALL), 0);
-    EXPECT_EQ(int_option(first.native_handle(), SOL_SOCKET, SO_REUSEPORT), 1);
+    EXPECT_EQ(int_option(first.native_handle(), SOL_SOCKET, SO_REUSEADDR), 1);
+    EXPECT_EQ(int_option(first.native_handle(), SOL_SOCKET, SO_REUSEPORT), 0);  // each gets every datagram
     EXPECT_EQ(first.local_endpoint(), address("239.255.10.1:5000"));
     auto sender = multicast_sender(AF_INET, multicast_interface::parse("127.0.0.1"));
     send_messages(sender, address("239.255.10.1:5000"), "both", 20);

@@ -159,7 +159,8 @@ public:
     /// Tries each resolved address in turn; throws the last one's error when none works.
     [[nodiscard]] static udp_socket connect_udp(std::string_view host_port, udp_options options = {});
     /// A receiver of `group` (an address:port, e.g. "239.1.2.3:5000" or "[ff02::1:3]:5000")
-    /// on `iface`: SO_REUSEADDR and SO_REUSEPORT so several receivers share it, bound to the
+    /// on `iface`: SO_REUSEADDR so several receivers share it (each gets every datagram; not
+    /// SO_REUSEPORT, which would let the kernel hand a datagram to just one), bound to the
     /// group address (so it gets only that group), IP_MULTICAST_ALL / IPV6_MULTICAST_ALL
     /// off (so other sockets' memberships do not leak in), then joined. A link-local IPv6
     /// group without a "%scope" is bound with `iface`'s index as its scope.
