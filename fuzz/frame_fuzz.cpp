@@ -59,6 +59,9 @@ bool drain(Decoder& decoder, outcome<Decoder>& out) {
             return false;
         }
         if (!*next) return true;
+        const auto& frame = **next;  // the payload ends the frame's bytes on the wire
+        WIREPACK_FUZZ_CHECK(frame.wire.size() >= frame.payload.size());
+        WIREPACK_FUZZ_CHECK(frame.wire.data() + frame.wire.size() == frame.payload.data() + frame.payload.size());
         out.headers.push_back(keep((*next)->header));
         out.payloads.emplace_back((*next)->payload.begin(), (*next)->payload.end());
     }

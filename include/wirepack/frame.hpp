@@ -38,16 +38,18 @@
 /// length counts a 4-byte header as well as the payload uses -4 ("!I", L = 4 + payload).
 /// An L for which that sum is negative is a corrupt frame (errc::frame_length_too_small).
 ///
-/// A payload over frame_options::max_payload is refused as soon as its header is complete,
-/// before any of it is buffered (errc::frame_too_large); with oversize_policy::skip its
-/// bytes are dropped instead, across as many feeds as they span, and decoding goes on with
-/// the frame after it.
+/// A payload over frame_options::max_payload is refused as soon as its header is complete
+/// (errc::frame_too_large): the buffer never grows for it, and never holds more than the
+/// largest header, max_payload and one chunk. With oversize_policy::skip its bytes are
+/// dropped instead, across as many feeds as they span, and decoding goes on with the
+/// frame after it.
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -258,6 +260,7 @@ template <class HeaderFields>
 struct basic_frame {
     HeaderFields header;
     std::span<const std::byte> payload;
+    std::span<const std::byte> wire;  ///< the whole frame as it arrived: header, then payload
 };
 
 /// The frame decoder for a header kind (`detail::fixed_header<...>` or
@@ -334,8 +337,9 @@ public:
             // The common case, one header read: then the general path below decides the rest.
             if (error_ == errc{}) {
                 if (auto whole = Header::whole_frame(unread(), options_)) {
-                    begin_ += Header::size + whole->second.size();
-                    return std::optional<frame>{frame{whole->first, whole->second}};
+                    const auto wire = unread().first(Header::size + whole->second.size());
+                    begin_ += wire.size();
+                    return std::optional<frame>{frame{whole->first, whole->second, wire}};
                 }
             }
         }
@@ -363,7 +367,7 @@ public:
             }
             const auto payload = rest.subspan(extent->header_size, static_cast<std::size_t>(extent->payload_size));
             begin_ += extent->header_size + payload.size();
-            return std::optional<frame>{frame{header_.read(rest), payload}};
+            return std::optional<frame>{frame{header_.read(rest), payload, rest.first(extent->header_size + payload.size())}};
         }
         return error_;
     }
@@ -411,12 +415,22 @@ private:
     /// memory bound for reads of `chunk` bytes. The new bytes are not zeroed.
     void reserve(std::size_t total, std::size_t chunk) {
         if (total <= capacity_) return;
-        const std::size_t bound = max_header_size() + options_.max_payload + chunk;
+        const std::size_t bound = saturating_sum({max_header_size(), options_.max_payload, chunk});
         const std::size_t grown = std::max(total, std::min(2 * capacity_, bound));
         auto larger = std::make_unique_for_overwrite<std::byte[]>(grown);
         if (end_ != 0) std::memcpy(larger.get(), storage_.get(), end_);
         storage_ = std::move(larger);
         capacity_ = grown;
+    }
+
+    /// a + b + ..., or SIZE_MAX when that does not fit (a max_payload near SIZE_MAX).
+    [[nodiscard]] static constexpr std::size_t saturating_sum(std::initializer_list<std::size_t> terms) noexcept {
+        std::size_t sum = 0;
+        for (const std::size_t term : terms) {
+            if (term > std::numeric_limits<std::size_t>::max() - sum) return std::numeric_limits<std::size_t>::max();
+            sum += term;
+        }
+        return sum;
     }
 
     /// Counts up to `available` bytes against the frame being skipped; returns how many.
@@ -596,7 +610,7 @@ public:
             append_copy(header, payload);
         } else {
             append_copy(header, {});
-            ranges_.push_back({payload.data(), 0, payload.size()});
+            ranges_.push_back({false, 0, payload.data(), payload.size()});
         }
         ++frames_;
         bytes_ += frame.size();
@@ -606,7 +620,7 @@ public:
     [[nodiscard]] std::span<const std::span<const std::byte>> buffers() {
         views_.clear();
         for (const range& r : ranges_) {
-            views_.emplace_back(r.external != nullptr ? r.external : copies_.get() + r.offset, r.size);
+            views_.emplace_back(r.copied ? copies_.get() + r.offset : r.external, r.size);
         }
         return views_;
     }
@@ -626,11 +640,12 @@ public:
     }
 
 private:
-    /// `size` bytes of a caller's payload at `external`, or of `copies_` at `offset`
-    /// when `external` is null.
+    /// `size` bytes: of `copies_` at `offset` when `copied`, else of a caller's payload at
+    /// `external`.
     struct range {
-        const std::byte* external;
+        bool copied;
         std::size_t offset;
+        const std::byte* external;
         std::size_t size;
     };
 
@@ -641,10 +656,10 @@ private:
         copies_size_ = total;
         std::memcpy(copies_.get() + at, header.data(), header.size());
         if (!payload.empty()) std::memcpy(copies_.get() + at + header.size(), payload.data(), payload.size());
-        if (!ranges_.empty() && ranges_.back().external == nullptr) {
+        if (!ranges_.empty() && ranges_.back().copied) {
             ranges_.back().size += header.size() + payload.size();  // extends the run of copies
         } else {
-            ranges_.push_back({nullptr, at, header.size() + payload.size()});
+            ranges_.push_back({true, at, nullptr, header.size() + payload.size()});
         }
     }
 

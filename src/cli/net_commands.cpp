@@ -10,16 +10,15 @@
 
 #include <algorithm>
 #include <array>
-#include <cassert>
 #include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <new>
 #include <optional>
 #include <string>
 #include <system_error>
-#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -375,8 +374,14 @@ private:
         // After a hang-up or an error the next recv or send tells what happened.
         const bool trouble = (events & (EPOLLHUP | EPOLLERR)) != 0;
         bool open = true;
-        if (c.wants_read() && ((events & EPOLLIN) != 0 || trouble)) open = receive(c);
-        if (open && !c.output.empty() && ((events & EPOLLOUT) != 0 || trouble)) open = flush(c);
+        try {
+            if (c.wants_read() && ((events & EPOLLIN) != 0 || trouble)) open = receive(c);
+            if (open && !c.output.empty() && ((events & EPOLLOUT) != 0 || trouble)) open = flush(c);
+        } catch (const std::bad_alloc&) {
+            // A frame as large as --max-frame allows did not fit in memory: only this
+            // connection pays for it.
+            open = close_with(c, "out of memory for its frames");
+        }
         if (open && c.peer_done && c.output.empty()) open = false;  // every frame echoed: done
         if (!open) {
             connections_.erase(found);  // closing the socket takes it out of the epoll set
@@ -393,10 +398,6 @@ private:
     /// One `recv`, and the echo of every frame it completes. False: close the connection.
     bool receive(connection& c) {
         const std::span<std::byte> room = c.frames.prepare(read_size);
-        // The unread bytes just before `room` start a frame, and the frames this read
-        // completes follow it back to back in the decoder's buffer: from `first` to the
-        // end of the last payload is their exact bytes, headers and all.
-        const std::byte* const first = room.data() - c.frames.buffered();
         std::error_code failure;
         const std::size_t received = c.socket.recv_some(room, failure);
         c.frames.commit(failure ? 0 : received);
@@ -410,18 +411,22 @@ private:
             return true;
         }
 
-        const std::byte* end = first;
+        // Frames that lie back to back in the decoder's buffer (all of them, unless the
+        // decoder skipped something between) go out as one run, with one send.
+        std::span<const std::byte> run;
         for (;;) {
             const auto next = c.frames.next();
             if (!next) return close_with(c, describe_frame_error(next.error(), c.frames.options()));
             if (!*next) break;
-            const auto& frame = **next;
-            if constexpr (std::is_same_v<decltype(frame.header), std::span<const std::byte>>) {
-                assert(frame.header.data() == end);
+            const std::span<const std::byte> wire = (*next)->wire;
+            if (!run.empty() && run.data() + run.size() == wire.data()) {
+                run = std::span<const std::byte>(run.data(), run.size() + wire.size());
+                continue;
             }
-            end = frame.payload.data() + frame.payload.size();
+            if (!echo(c, run)) return false;
+            run = wire;
         }
-        if (!echo(c, std::span<const std::byte>(first, end))) return false;
+        if (!echo(c, run)) return false;
         if (c.frames.buffered() == 0 && c.frames.capacity() > idle_decoder_capacity) c.frames = make_decoder_();
         return true;
     }

@@ -23,7 +23,6 @@ namespaces. Everything it made is deleted whatever happens. Every wait is bounde
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import shutil
@@ -32,12 +31,12 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import time
 
-sys.dont_write_bytecode = True  # importing the helpers below leaves no __pycache__ in the source tree
-import udp_interop_test as base  # noqa: E402
-from udp_interop_test import SKIPPED, WAIT, Failure, Running, check, run_tool  # noqa: E402
+sys.dont_write_bytecode = True  # importing the harness leaves no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tool_harness as harness  # noqa: E402
+from tool_harness import SKIPPED, WAIT, Failure, Running, check, run_tool  # noqa: E402
 
 SEED = 20240613
 QUIET = 1.0  # seconds a receiver that must get nothing is given
@@ -200,15 +199,15 @@ def peer(arguments: list[str]) -> int:
         port, iface, hops = int(arguments[3]), arguments[4], int(arguments[5])
         scope = socket.if_nametoindex(iface) if family == socket.AF_INET6 else 0
         destination = (group, port) if family == socket.AF_INET else (group, port, 0, scope)
-        with base.multicast_sender(family, iface, hops) as sender:
+        with harness.multicast_sender(family, iface, hops) as sender:
             for data in arguments[6:]:
                 sender.sendto(bytes.fromhex(data), destination)
         return 0
     iface, count = arguments[3], int(arguments[4])
-    with base.multicast_receiver(family, group, iface) as receiver:
+    with harness.multicast_receiver(family, group, iface) as receiver:
         print("listening on " + group_address(group, receiver.getsockname()[1]), flush=True)
         for _ in range(count):
-            data, hops = base.receive_with_hops(receiver)
+            data, hops = harness.receive_with_hops(receiver)
             print(data.hex(), hops, flush=True)
     return 0
 
@@ -315,12 +314,7 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--peer":
         return peer(sys.argv[2:])
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tool", required=True, help="the wirepack executable")
-    parser.add_argument("--only", nargs="*", default=[], help="run only the tests with these names")
-    parser.add_argument("--seed", type=int, default=SEED)
-    arguments = parser.parse_args()
-    base.set_tool(arguments.tool)
+    arguments = harness.parse_arguments(__doc__, SEED)
 
     if os.geteuid() != 0:
         print("skip: only root can make network namespaces and veth pairs", flush=True)
@@ -332,32 +326,19 @@ def main() -> int:
     # ctest's timeout and ^C end the test through `finally`, which deletes the namespaces.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))
     network = Network()
-    directory = tempfile.mkdtemp(prefix="wirepack-netns-")
-    failures = 0
     started = time.monotonic()
-    try:
+    with harness.scratch_directory("wirepack-netns-") as directory:
         try:
-            network.create()
-        except Skip as reason:
-            print(f"skip: {reason}", flush=True)
-            return SKIPPED
-        print(f"network ready ({time.monotonic() - started:.1f} s)", flush=True)
-        for test in TESTS:
-            name = test.__name__.removeprefix("test_")
-            if arguments.only and name not in arguments.only:
-                continue
-            began = time.monotonic()
             try:
-                test(network, directory, random.Random(f"{arguments.seed}/{name}"))
-                print(f"ok    {name} ({time.monotonic() - began:.1f} s)", flush=True)
-            except (Failure, OSError, subprocess.SubprocessError) as e:
-                failures += 1
-                print(f"FAIL  {name} ({time.monotonic() - began:.1f} s): {e}", flush=True)
-    finally:
-        network.delete()
-        shutil.rmtree(directory, ignore_errors=True)
-    print(f"{failures} failed, {time.monotonic() - started:.1f} s in all", flush=True)
-    return 1 if failures else 0
+                network.create()
+            except Skip as reason:
+                print(f"skip: {reason}", flush=True)
+                return SKIPPED
+            print(f"network ready ({time.monotonic() - started:.1f} s)", flush=True)
+            failures = harness.run_tests(TESTS, arguments, network, directory)
+        finally:
+            network.delete()
+    return harness.summarize(failures, started)
 
 
 if __name__ == "__main__":

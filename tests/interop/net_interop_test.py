@@ -18,33 +18,23 @@ test starts is killed and its files removed whatever happens.
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import re
 import select
-import shutil
 import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-TOOL = ""
+sys.dont_write_bytecode = True  # importing the harness leaves no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tool_harness as harness  # noqa: E402
+from tool_harness import WAIT, Failure, Running, check, run_tool  # noqa: E402
+
 SEED = 20240611
-WAIT = 10.0  # seconds: the longest any single step may wait before it counts as a failure
-
-
-class Failure(Exception):
-    """A check that did not hold."""
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise Failure(message)
 
 
 # ---------------------------------------------------------------------------------------
@@ -147,91 +137,11 @@ def join_thread(thread: threading.Thread, outcome: dict, what: str, timeout: flo
 # ---------------------------------------------------------------------------------------
 
 
-class EchoServer:
+class EchoServer(Running):
     """`wirepack echo-server` running, with its address parsed from "listening on ..."."""
 
     def __init__(self, directory: str, listen: list[str], *options: str, shell_prefix: str = ""):
-        self.stderr_path = os.path.join(directory, f"stderr-{time.monotonic_ns()}.txt")
-        command = [TOOL, "echo-server", *listen, *options]
-        with open(self.stderr_path, "wb") as stderr:
-            if shell_prefix:  # e.g. "ulimit -n 32;": exec keeps the pid the tool's
-                quoted = " ".join("'" + part.replace("'", "'\\''") + "'" for part in command)
-                command = ["sh", "-c", f"{shell_prefix} exec {quoted}"]
-            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr)
-        try:
-            line = self._first_line()
-            match = re.fullmatch(r"listening on (\S+)", line)
-            check(match is not None, f"first line is {line!r}, not 'listening on ADDRESS'")
-            self.address = match.group(1)
-        except BaseException:
-            self.kill()
-            raise
-
-    def _first_line(self) -> str:
-        data = b""
-        deadline = time.monotonic() + WAIT
-        while b"\n" not in data:
-            left = deadline - time.monotonic()
-            check(left > 0, f"no 'listening on' line within {WAIT} s; stderr: {self.stderr()!r}")
-            ready, _, _ = select.select([self.process.stdout], [], [], left)
-            if ready:
-                chunk = os.read(self.process.stdout.fileno(), 4096)
-                if not chunk:
-                    status = self.process.wait(WAIT)
-                    raise Failure(f"the server exited ({status}) before listening; stderr: {self.stderr()!r}")
-                data += chunk
-        return data.split(b"\n", 1)[0].decode()
-
-    def stderr(self) -> str:
-        with open(self.stderr_path, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def wait_for_report(self, *fragments: str, timeout: float = WAIT) -> str:
-        """The stderr line holding every fragment, once the server has written it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for line in self.stderr().splitlines():
-                if all(fragment in line for fragment in fragments):
-                    return line
-            check(time.monotonic() < deadline, f"no stderr line with {fragments}; stderr: {self.stderr()!r}")
-            time.sleep(0.02)
-
-    def stop(self, signal_number: int = signal.SIGTERM, timeout: float = WAIT) -> int:
-        """Sends the signal and returns the exit status."""
-        self.process.send_signal(signal_number)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise Failure(f"still running {timeout} s after signal {signal_number}") from None
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(WAIT)
-        self.process.stdout.close()
-
-    def cpu_seconds(self) -> float:
-        with open(f"/proc/{self.process.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.kill()
-        return False
-
-
-def ipv6_loopback_works() -> bool:
-    if not socket.has_ipv6:
-        return False
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
-            probe.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
+        super().__init__(directory, ["echo-server", *listen, *options], shell_prefix=shell_prefix)
 
 
 def listen_options(kind: str, directory: str) -> list[str]:
@@ -251,7 +161,7 @@ CHUNK_SIZES = [0, 1, 2, 3, 4, 5, 7, 100, 255, 256, 1000, 4095, 4096, 65535, 6553
 
 def test_chunking(directory: str, rng: random.Random) -> None:
     """Frames of 0..256 KiB, sent byte by byte, in random pieces, and all in one sendall."""
-    kinds = ["tcp4", "unix"] + (["tcp6"] if ipv6_loopback_works() else [])
+    kinds = ["tcp4", "unix"] + (["tcp6"] if harness.ipv6_loopback_works() else [])
     if "tcp6" not in kinds:
         print("  (no IPv6 loopback: ::1 skipped)")
     for kind in kinds:
@@ -590,30 +500,12 @@ class PythonServer:
         return False
 
 
-def run_tool(arguments: list[str], stdin: bytes = b"", timeout: float = 30.0) -> subprocess.CompletedProcess:
-    return subprocess.run([TOOL, *arguments], input=stdin, capture_output=True, timeout=timeout)
-
-
-def python_repr_of_unpack(fmt: str, values: list) -> str:
-    return repr(struct.unpack(fmt, struct.pack(fmt, *values)))
-
-
 def test_send(directory: str, rng: random.Random) -> None:
     """`wirepack send` against python3 servers."""
     with PythonServer(directory) as server:
-        cases = [
-            ("<hd2s", ["-5", "2.5", "b'ab'"], [-5, 2.5, b"ab"]),
-            ("!Q?f", ["18446744073709551615", "True", "2.7"], [18446744073709551615, True, 2.7]),
-            ("@bxi3sc", ["-128", "0x7fffffff", "b'\\x00\\n\\''", "b'z'"], [-128, 0x7FFFFFFF, b"\x00\n'", b"z"]),
-            ("", [], []),
-        ]
-        for fmt, arguments, values in cases:
-            result = run_tool(["send", "--tcp", server.address, "--format", fmt, *arguments])
-            check(result.returncode == 0, f"send {fmt}: exit {result.returncode}, stderr {result.stderr!r}")
-            expected = python_repr_of_unpack(fmt, values)
-            check(result.stdout.decode() == expected + "\n", f"send {fmt}: printed {result.stdout!r}, not {expected!r}")
+        for fmt, expected in harness.send_each_format("--tcp", server.address):
             fields, payload = server.received[-1]
-            check(payload == struct.pack(fmt, *values), f"send {fmt}: sent {payload!r}")
+            check(payload == expected, f"send {fmt}: sent {payload!r}")
             check(fields == (len(payload),), f"send {fmt}: header {fields}")
 
         data = rng.randbytes(3000)
@@ -682,11 +574,6 @@ def test_command_lines(directory: str, rng: random.Random) -> None:
         ["echo-server", "--tcp", "127.0.0.1:0", "--max-frame", "-1"],
         ["echo-server", "--tcp", "127.0.0.1:0", "--timeout", "1"],
     ]
-    for arguments in usage:
-        result = run_tool(arguments)
-        check(result.returncode == 2, f"{arguments}: exit {result.returncode}, not 2")
-        check(result.stderr.startswith(b"usage: wirepack " + arguments[0].encode()), f"{arguments}: {result.stderr!r}")
-
     errors = [
         (["echo-server", "--tcp", "127.0.0.1:0", "--frame", "!Hz"], b"bad char in struct format"),
         (["echo-server", "--tcp", "127.0.0.1:0", "--frame", "4x"], b"no field"),
@@ -695,10 +582,7 @@ def test_command_lines(directory: str, rng: random.Random) -> None:
         (["send", "--tcp", "127.0.0.1:1", "--frame", "!B", "--format", "300s", "b''"], b"does not fit the length"),
         (["send", "--tcp", "127.0.0.1:1", "--format", "<I", "x"], b"error: "),
     ]
-    for arguments, message in errors:
-        result = run_tool(arguments, timeout=WAIT)
-        check(result.returncode == 1, f"{arguments}: exit {result.returncode}, not 1; {result.stderr!r}")
-        check(result.stderr.startswith(b"error: ") and message in result.stderr, f"{arguments}: {result.stderr!r}")
+    harness.check_command_lines(usage, errors)
 
     result = run_tool(["echo-server", "--help"])
     check(result.returncode == 0 and b"LAST value is the payload length" in result.stdout, "echo-server --help")
@@ -718,33 +602,11 @@ TESTS = [
 
 
 def main() -> int:
-    global TOOL
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tool", required=True, help="the wirepack executable")
-    parser.add_argument("--only", nargs="*", default=[], help="run only the tests with these names")
-    parser.add_argument("--seed", type=int, default=SEED)
-    args = parser.parse_args()
-    TOOL = os.path.abspath(args.tool)
-
-    directory = tempfile.mkdtemp(prefix="wirepack-net-")
-    failures = 0
+    arguments = harness.parse_arguments(__doc__, SEED)
     started = time.monotonic()
-    try:
-        for test in TESTS:
-            name = test.__name__.removeprefix("test_")
-            if args.only and name not in args.only:
-                continue
-            began = time.monotonic()
-            try:
-                test(directory, random.Random(f"{args.seed}/{name}"))
-                print(f"ok    {name} ({time.monotonic() - began:.1f} s)", flush=True)
-            except (Failure, OSError, subprocess.SubprocessError) as e:
-                failures += 1
-                print(f"FAIL  {name} ({time.monotonic() - began:.1f} s): {e}", flush=True)
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-    print(f"{failures} failed, {time.monotonic() - started:.1f} s in all")
-    return 1 if failures else 0
+    with harness.scratch_directory("wirepack-net-") as directory:
+        failures = harness.run_tests(TESTS, arguments, directory)
+    return harness.summarize(failures, started)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,6 @@ inside a network namespace of its own (`unshare -n`, root only: the host's
 interfaces are never changed). Exit status 77 (skipped) when they can run
 nowhere. Every wait has a timeout, and every process the test starts is
 killed whatever happens.
-
-multicast_netns_test.py imports the helpers of this file.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import select
 import shutil
 import signal
@@ -38,123 +35,19 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-TOOL = ""
+sys.dont_write_bytecode = True  # importing the harness leaves no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tool_harness as harness  # noqa: E402
+from tool_harness import (SKIPPED, WAIT, Failure, Running, check, multicast_receiver,  # noqa: E402
+                          multicast_sender, receive_with_hops, run_tool)
+
 SEED = 20240612
-WAIT = 10.0  # seconds: the longest any single step may wait before it counts as a failure
-SKIPPED = 77  # ctest's SKIP_RETURN_CODE
 
 MAX_IPV4 = 65507  # the largest UDP payload over IPv4
 MAX_IPV6 = 65527  # and over IPv6
-IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)  # Linux's value; not in every Python's socket module
-
-
-class Failure(Exception):
-    """A check that did not hold."""
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise Failure(message)
-
-
-def set_tool(path: str) -> None:
-    global TOOL
-    TOOL = os.path.abspath(path)
-
-
-# ---------------------------------------------------------------------------------------
-# Running the tool
-# ---------------------------------------------------------------------------------------
-
-
-def run_tool(arguments: list[str], stdin: bytes = b"", timeout: float = 30.0,
-             prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    """`wirepack ARGUMENTS` to completion; `prefix` runs it through e.g. `ip netns exec NS`."""
-    return subprocess.run([*prefix, TOOL, *arguments], input=stdin, capture_output=True, timeout=timeout)
-
-
-class Running:
-    """A `wirepack` subcommand that announces `listening on ADDRESS` and keeps running
-    (echo-server, listen); its stdout is read line by line, its stderr goes to a file.
-    `program` replaces the tool by a peer that announces itself the same way."""
-
-    def __init__(self, directory: str, arguments: list[str], prefix: tuple[str, ...] = (),
-                 program: tuple[str, ...] = ()):
-        self.stderr_path = os.path.join(directory, f"stderr-{time.monotonic_ns()}.txt")
-        self.pending = b""
-        command = [*prefix, *(program or (TOOL,)), *arguments]
-        with open(self.stderr_path, "wb") as stderr:
-            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr)
-        try:
-            line = self.read_line()
-            match = re.fullmatch(r"listening on (\S+)", line or "")
-            check(match is not None, f"{arguments}: first line {line!r}, not 'listening on ADDRESS'; "
-                                     f"stderr: {self.stderr()!r}")
-            self.address = match.group(1)
-        except BaseException:
-            self.kill()
-            raise
-
-    def read_line(self, timeout: float = WAIT) -> str | None:
-        """The next line of stdout; None once it is closed."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.pending:
-            left = deadline - time.monotonic()
-            check(left > 0, f"no line on stdout within {timeout} s; stderr: {self.stderr()!r}")
-            ready, _, _ = select.select([self.process.stdout], [], [], left)
-            if ready:
-                chunk = os.read(self.process.stdout.fileno(), 65536)
-                if not chunk:
-                    if not self.pending:
-                        return None
-                    self.pending += b"\n"
-                self.pending += chunk
-        line, self.pending = self.pending.split(b"\n", 1)
-        return line.decode()
-
-    def finish(self, timeout: float = WAIT) -> tuple[int, list[str]]:
-        """Waits for the process to exit by itself: its status and the rest of its lines."""
-        lines = []
-        deadline = time.monotonic() + timeout
-        try:
-            while (line := self.read_line(max(deadline - time.monotonic(), 0.001))) is not None:
-                lines.append(line)
-        except Failure:
-            raise Failure(f"still running after {timeout} s, having printed {lines}; "
-                          f"stderr: {self.stderr()!r}") from None
-        try:
-            return self.process.wait(max(deadline - time.monotonic(), 0.001)), lines
-        except subprocess.TimeoutExpired:
-            raise Failure(f"still running {timeout} s after closing stdout") from None
-
-    def stderr(self) -> str:
-        with open(self.stderr_path, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def stop(self, signal_number: int = signal.SIGTERM, timeout: float = WAIT) -> int:
-        """Sends the signal and returns the exit status."""
-        self.process.send_signal(signal_number)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            raise Failure(f"still running {timeout} s after signal {signal_number}") from None
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(WAIT)
-        self.process.stdout.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.kill()
-        return False
 
 
 # ---------------------------------------------------------------------------------------
@@ -182,11 +75,9 @@ def spell(family: int, host: str, port: int) -> str:
 def loopback_hosts() -> list[tuple[int, str]]:
     """127.0.0.1, and ::1 where this host has it."""
     hosts = [(socket.AF_INET, "127.0.0.1")]
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
-            probe.bind(("::1", 0))
+    if harness.ipv6_loopback_works(socket.SOCK_DGRAM):
         hosts.append((socket.AF_INET6, "::1"))
-    except OSError:
+    else:
         print("note: no ::1 here, IPv6 parts skipped", flush=True)
     return hosts
 
@@ -245,48 +136,6 @@ class PythonEchoServer:
         return False
 
 
-def multicast_sender(family: int, iface: str, hops: int = 1) -> socket.socket:
-    """A Python socket sending to groups out of `iface` (an IPv4 address for IPv4, an
-    interface name for IPv6)."""
-    sock = socket.socket(family, socket.SOCK_DGRAM)
-    if family == socket.AF_INET:
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(iface))
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, hops)
-    else:
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, socket.if_nametoindex(iface))
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, hops)
-    return sock
-
-
-def multicast_receiver(family: int, group: str, iface: str, port: int = 0) -> socket.socket:
-    """A Python socket bound to `group` and joined on `iface` (an IPv4 address for IPv4,
-    an interface name for IPv6), reporting the TTL / hop limit of what it receives."""
-    sock = socket.socket(family, socket.SOCK_DGRAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if family == socket.AF_INET:
-        sock.bind((group, port))
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, socket.inet_aton(group) + socket.inet_aton(iface))
-        sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
-    else:
-        index = socket.if_nametoindex(iface)
-        sock.bind((group, port, 0, index))
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP,
-                        socket.inet_pton(socket.AF_INET6, group) + struct.pack("@I", index))
-        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
-    return sock
-
-
-def receive_with_hops(sock: socket.socket, timeout: float = WAIT) -> tuple[bytes, int]:
-    """A datagram and the TTL / hop limit it arrived with."""
-    ready, _, _ = select.select([sock], [], [], timeout)
-    check(bool(ready), f"no multicast datagram within {timeout} s")
-    data, ancillary, _, _ = sock.recvmsg(1 << 17, socket.CMSG_SPACE(4))
-    hops = [struct.unpack("@i", item[2][:4])[0] for item in ancillary
-            if (item[0], item[1]) in ((socket.IPPROTO_IP, socket.IP_TTL), (socket.IPPROTO_IPV6, socket.IPV6_HOPLIMIT))]
-    check(len(hops) == 1, f"no TTL / hop limit with the datagram: {ancillary!r}")
-    return data, hops[0]
-
-
 def random_group(rng: random.Random) -> str:
     """An IPv4 group in the organization-local scope 239.0.0.0/8, unlikely to be in use."""
     return "239.%d.%d.%d" % (rng.randrange(1, 255), rng.randrange(256), rng.randrange(1, 255))
@@ -321,11 +170,6 @@ def test_command_lines(directory: str, rng: random.Random) -> None:
         ["listen", "--multicast", "239.1.2.3:1", "extra"],
         ["listen", "--multicast", "239.1.2.3:1", "--format"],
     ]
-    for arguments in usage:
-        result = run_tool(arguments)
-        check(result.returncode == 2, f"{arguments}: exit {result.returncode}, not 2; {result.stderr!r}")
-        check(result.stderr.startswith(b"usage: wirepack " + arguments[0].encode()), f"{arguments}: {result.stderr!r}")
-
     errors = [
         (["send", "--multicast", "10.1.2.3:5000", "--format", "<I", "1"], b"not a multicast group"),
         (["send", "--multicast", "[2001:db8::1]:5000", "--format", "<I", "1"], b"not a multicast group"),
@@ -338,10 +182,7 @@ def test_command_lines(directory: str, rng: random.Random) -> None:
         (["send", "--udp", "127.0.0.1:1", "--format", "<I", "x"], b"error: "),
         (["echo-server", "--udp", "256.0.0.1:0"], b"error: "),
     ]
-    for arguments, message in errors:
-        result = run_tool(arguments, timeout=WAIT)
-        check(result.returncode == 1, f"{arguments}: exit {result.returncode}, not 1; {result.stderr!r}")
-        check(result.stderr.startswith(b"error: ") and message in result.stderr, f"{arguments}: {result.stderr!r}")
+    harness.check_command_lines(usage, errors)
 
     result = run_tool(["listen", "--help"])
     check(result.returncode == 0 and b"wirepack listen --multicast GROUP:PORT" in result.stdout, "listen --help")
@@ -395,19 +236,8 @@ def test_send(directory: str, rng: random.Random) -> None:
     for family, host in loopback_hosts():
         largest = MAX_IPV4 if family == socket.AF_INET else MAX_IPV6
         with PythonEchoServer(family, host) as server:
-            cases = [
-                ("<hd2s", ["-5", "2.5", "b'ab'"], [-5, 2.5, b"ab"]),
-                ("!Q?f", ["18446744073709551615", "True", "2.7"], [18446744073709551615, True, 2.7]),
-                ("@bxi3sc", ["-128", "0x7fffffff", "b'\\x00\\n\\''", "b'z'"], [-128, 0x7FFFFFFF, b"\x00\n'", b"z"]),
-                ("", [], []),
-            ]
-            for fmt, arguments, values in cases:
-                result = run_tool(["send", "--udp", server.address, "--format", fmt, *arguments])
-                check(result.returncode == 0, f"send {fmt}: exit {result.returncode}, stderr {result.stderr!r}")
-                expected = repr(struct.unpack(fmt, struct.pack(fmt, *values)))
-                check(result.stdout.decode() == expected + "\n", f"send {fmt}: printed {result.stdout!r}, "
-                                                                 f"not {expected!r}")
-                check(server.received[-1] == struct.pack(fmt, *values), f"send {fmt}: sent {server.received[-1]!r}")
+            for fmt, expected in harness.send_each_format("--udp", server.address):
+                check(server.received[-1] == expected, f"send {fmt}: sent {server.received[-1]!r}")
 
             for size in [0, 1, 1400, largest]:
                 data = rng.randbytes(size)
@@ -584,10 +414,8 @@ def run_in_namespace(arguments: argparse.Namespace) -> int:
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         print("skip  multicast: lo does not loop multicast back here, and unshare or ip is missing", flush=True)
         return SKIPPED
-    names = [test.__name__.removeprefix("test_") for test in MULTICAST_TESTS]
-    if arguments.only:
-        names = [name for name in names if name in arguments.only]
-    command = ["unshare", "--net", sys.executable, os.path.abspath(__file__), "--tool", TOOL, "--seed",
+    names = [harness.name_of(test) for test in harness.selected(MULTICAST_TESTS, arguments)]
+    command = ["unshare", "--net", sys.executable, os.path.abspath(__file__), "--tool", harness.tool(), "--seed",
                str(arguments.seed), "--inside-namespace", "--only", *names]
     print("note: lo does not loop multicast back here: running the multicast tests in a new network namespace",
           flush=True)
@@ -605,56 +433,25 @@ def prepare_namespace() -> None:
         subprocess.run(command, check=True, timeout=WAIT)
 
 
-def run_tests(tests: list, arguments: argparse.Namespace, directory: str) -> int:
-    """Runs the tests `--only` selects; returns how many failed."""
-    failures = 0
-    for test in tests:
-        name = test.__name__.removeprefix("test_")
-        if arguments.only and name not in arguments.only:
-            continue
-        began = time.monotonic()
-        try:
-            test(directory, random.Random(f"{arguments.seed}/{name}"))
-            print(f"ok    {name} ({time.monotonic() - began:.1f} s)", flush=True)
-        except (Failure, OSError, subprocess.SubprocessError) as e:
-            failures += 1
-            print(f"FAIL  {name} ({time.monotonic() - began:.1f} s): {e}", flush=True)
-    return failures
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tool", required=True, help="the wirepack executable")
-    parser.add_argument("--only", nargs="*", default=[], help="run only the tests with these names")
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--inside-namespace", action="store_true", help=argparse.SUPPRESS)
-    arguments = parser.parse_args()
-    set_tool(arguments.tool)
-
-    directory = tempfile.mkdtemp(prefix="wirepack-udp-")
+    arguments = harness.parse_arguments(__doc__, SEED, lambda parser: parser.add_argument(
+        "--inside-namespace", action="store_true", help=argparse.SUPPRESS))
     started = time.monotonic()
-    try:
+    with harness.scratch_directory("wirepack-udp-") as directory:
         if arguments.inside_namespace:
             prepare_namespace()
-            return 1 if run_tests(MULTICAST_TESTS, arguments, directory) else 0
+            return 1 if harness.run_tests(MULTICAST_TESTS, arguments, directory) else 0
 
-        failures = run_tests(UNICAST_TESTS, arguments, directory)
-        wanted = [test for test in MULTICAST_TESTS
-                  if not arguments.only or test.__name__.removeprefix("test_") in arguments.only]
+        failures = harness.run_tests(UNICAST_TESTS, arguments, directory)
         multicast_status = 0
-        if wanted:
+        if harness.selected(MULTICAST_TESTS, arguments):
             if loopback_multicast_works():
-                failures += run_tests(MULTICAST_TESTS, arguments, directory)
+                failures += harness.run_tests(MULTICAST_TESTS, arguments, directory)
             else:
                 multicast_status = run_in_namespace(arguments)
                 if multicast_status not in (0, SKIPPED):
                     failures += 1
-        print(f"{failures} failed, {time.monotonic() - started:.1f} s in all", flush=True)
-        if failures:
-            return 1
-        return SKIPPED if multicast_status == SKIPPED else 0
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+        return harness.summarize(failures, started, skipped=multicast_status == SKIPPED)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <new>
 #include <initializer_list>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -552,6 +553,49 @@ RC_GTEST_PROP(FrameBatch, DecodesToThePayloadsAdded, ()) {
     RC_ASSERT(wire == (concatenate_frames<wirepack::frame_encoder<"!HI", 1>>(payloads, std::uint16_t{9})));
     using decoder = wirepack::frame_decoder<"!HI", 1>;
     RC_ASSERT(decode<decoder>(wire, {}).payloads == payloads);
+}
+
+TEST(FrameBatch, EmptyPayloadsWithNothingCopied) {
+    // copy_limit 0 references every payload, even an empty one whose data() is null.
+    const std::vector<bytes> payloads{text("hello"), bytes{}, text("abc")};
+    wirepack::frame_batch<> batch(0);
+    for (const auto& p : payloads) batch.add(p);
+    EXPECT_EQ(flatten(batch.buffers()), concatenate_frames<wirepack::frame_encoder<>>(payloads));
+}
+
+TEST(FrameDecoder, WireIsTheWholeFrameAsItArrived) {
+    const bytes wire = concatenate_frames<wirepack::frame_encoder<"!HI", 1>>({text("ab"), text("")}, std::uint16_t{7});
+    for (int in_one_piece = 0; in_one_piece < 2; ++in_one_piece) {
+        wirepack::frame_decoder<"!HI", 1> decoder;
+        if (in_one_piece) {
+            decoder.feed(wire);
+        } else {
+            for (std::size_t i = 0; i < wire.size(); ++i) decoder.feed(std::span(wire).subspan(i, 1));
+        }
+        const auto first = decoder.next().value();  // the fast path when fed at once
+        ASSERT_TRUE(first);
+        EXPECT_EQ(bytes(first->wire.begin(), first->wire.end()), bytes(wire.begin(), wire.begin() + 8));
+    }
+    wirepack::frame_decoder<> adjusted({.length_adjustment = -4});  // the general path
+    adjusted.feed(make({0, 0, 0, 6, 'h', 'i'}));
+    const auto frame = adjusted.next().value();
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->wire.size(), 6u);
+    EXPECT_EQ(frame->wire.data() + 4, frame->payload.data());
+}
+
+TEST(FrameMemory, MaxPayloadNearSizeMaxStillGrowsGeometrically) {
+    wirepack::frame_decoder<> decoder({.max_payload = std::numeric_limits<std::size_t>::max()});
+    int reallocations = 0;
+    std::size_t capacity = 0;
+    for (int i = 0; i < 256; ++i) {
+        const auto room = decoder.prepare(4096);
+        std::fill(room.begin(), room.end(), std::byte{0xff});  // one frame that never completes
+        decoder.commit(room.size());
+        if (decoder.capacity() != capacity) ++reallocations;
+        capacity = decoder.capacity();
+    }
+    EXPECT_LT(reallocations, 16);  // doubling: about log2(256) of them, not one per read
 }
 
 TEST(FrameBatch, VarintFrames) {
