@@ -88,11 +88,19 @@ std::error_code connect_socket(int fd, const endpoint& to, std::optional<steady_
     // A Unix socket whose listener's backlog is full says EAGAIN instead of waiting:
     // retry at this pace until the deadline.
     constexpr milliseconds unix_backlog_retry_interval(2);
+    bool interrupted = false;
     for (;;) {
         if (::connect(fd, to.data(), to.size()) == 0) return {};
         const int error = errno;
-        // After EINTR the connection attempt goes on in the background, as after EINPROGRESS.
-        if (error == EINPROGRESS || error == EINTR) return finish_connect(fd, deadline);
+        // A signal during a blocking connect: a TCP attempt goes on in the background, a
+        // Unix one is abandoned (the socket stays unconnected). Calling connect again tells
+        // which: EALREADY (still under way), EISCONN (done meanwhile), or a fresh attempt.
+        if (error == EINTR) {
+            interrupted = true;
+            continue;
+        }
+        if (error == EISCONN && interrupted) return {};
+        if (error == EINPROGRESS || error == EALREADY) return finish_connect(fd, deadline);
         if (error != EAGAIN || !deadline) return {error, std::system_category()};
         const auto now = steady_clock::now();
         if (now >= *deadline) return std::make_error_code(std::errc::timed_out);
@@ -100,18 +108,37 @@ std::error_code connect_socket(int fd, const endpoint& to, std::optional<steady_
     }
 }
 
-/// Whether the socket file at `at` is left over from a server that is gone: a socket
-/// file (by lstat) that refuses connections, and still the same file after the probe.
+/// Whether the socket file at `at` is left over from a server that is gone: lstat says it
+/// is a socket, no socket at all is bound to it, and it is still the same file after the
+/// probe.
+///
+/// The probe is a datagram socket's connect. The kernel looks the file up, then the
+/// socket bound to its inode: none gives ECONNREFUSED; a bound stream socket, listening
+/// or not yet, gives EPROTOTYPE (the wrong type) and never learns of the probe. A stream
+/// probe could not tell a dead file from a server between its bind and its listen: both
+/// refuse with ECONNREFUSED.
 bool is_stale_socket_file(const endpoint& at) {
     struct stat before {};
     if (::lstat(at.path().c_str(), &before) != 0 || !S_ISSOCK(before.st_mode)) return false;
-    // Non-blocking, so a live server whose backlog is full answers EAGAIN at once.
-    file_descriptor probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    file_descriptor probe(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!probe) return false;
     if (::connect(probe.get(), at.data(), at.size()) == 0 || errno != ECONNREFUSED) return false;
     struct stat after {};
     return ::lstat(at.path().c_str(), &after) == 0 && after.st_dev == before.st_dev &&
            after.st_ino == before.st_ino;
+}
+
+/// Why `send_all` stopped after writing `written` bytes of `buffers`. EAGAIN means a
+/// non-blocking socket (a blocking one's is timed_out): refused as misuse, since
+/// send_all cannot hand back how much it wrote.
+[[noreturn]] void throw_send_all_failure(int fd, std::error_code error, std::size_t written, const_buffers buffers) {
+    const auto progress = std::to_string(written) + " of " + std::to_string(detail::total_size(buffers)) + " bytes";
+    if (error == std::errc::resource_unavailable_try_again) {
+        throw std::system_error(std::make_error_code(std::errc::operation_not_supported),
+                                "send_all " + connection_name(fd) + ": the socket is non-blocking and full after " +
+                                    progress + "; send_all needs a blocking socket (use send_some in an event loop)");
+    }
+    throw_error(error, "send " + connection_name(fd) + " (" + progress + " written)");
 }
 
 }  // namespace
@@ -120,8 +147,9 @@ bool is_stale_socket_file(const endpoint& at) {
 // stream_socket
 
 stream_socket stream_socket::connect(const endpoint& to, std::optional<milliseconds> timeout) {
+    detail::check_timeout(timeout, "connect " + to.to_string());
     std::optional<steady_clock::time_point> deadline;
-    if (timeout) deadline = steady_clock::now() + std::max(*timeout, milliseconds(0));
+    if (timeout) deadline = steady_clock::now() + *timeout;
     auto fd = open_socket(to, deadline ? SOCK_NONBLOCK : 0, "connect to");
     if (auto error = connect_socket(fd.get(), to, deadline)) throw_error(error, "connect " + to.to_string());
     if (deadline) set_nonblocking_flag(fd.get(), false);
@@ -129,18 +157,9 @@ stream_socket stream_socket::connect(const endpoint& to, std::optional<milliseco
 }
 
 stream_socket stream_socket::connect_tcp(std::string_view host_port, std::optional<milliseconds> timeout) {
-    const auto candidates = endpoint::resolve(host_port, SOCK_STREAM);
-    std::optional<std::system_error> last_failure;
-    for (const auto& candidate : candidates) {
-        try {
-            return connect(candidate, timeout);
-        } catch (const std::system_error& failure) {
-            last_failure = failure;
-        }
-    }
-    if (last_failure) throw *last_failure;
-    throw std::system_error(std::make_error_code(std::errc::host_unreachable),
-                            "connect " + std::string(host_port) + ": no address");
+    detail::check_timeout(timeout, "connect " + std::string(host_port));
+    return detail::first_address_that_works(host_port, SOCK_STREAM,
+                                            [&](const endpoint& candidate) { return connect(candidate, timeout); });
 }
 
 stream_socket stream_socket::connect_unix(std::string_view path_or_at_name) {
@@ -170,11 +189,13 @@ std::size_t stream_socket::send_some(std::span<const std::byte> bytes) {
 
 void stream_socket::send_all(const_buffers buffers) {
     gather_cursor cursor(buffers);
+    std::size_t written = 0;
     while (!cursor.done()) {
         std::error_code error;
         const std::size_t sent = send_once(fd_.get(), cursor, error);
-        if (error) throw_error(error, "send " + connection_name(fd_.get()));
+        if (error) throw_send_all_failure(fd_.get(), error, written, buffers);
         cursor.advance(sent);
+        written += sent;
     }
 }
 
@@ -200,10 +221,7 @@ std::size_t stream_socket::recv_some(std::span<std::byte> buffer) {
 }
 
 void stream_socket::set_timeout(std::optional<milliseconds> timeout) {
-    detail::check_timeout(timeout);
-    if (auto error = detail::set_socket_timeouts(fd_.get(), timeout)) {
-        throw_error(error, "set_timeout " + connection_name(fd_.get()));
-    }
+    detail::set_timeout(fd_.get(), timeout, [this] { return connection_name(fd_.get()); });
 }
 
 void stream_socket::set_nonblocking(bool on) { set_nonblocking_flag(fd_.get(), on); }
@@ -220,19 +238,9 @@ void stream_socket::shutdown_send() {
     if (::shutdown(fd_.get(), SHUT_WR) != 0) throw_error(last_error(), "shutdown " + connection_name(fd_.get()));
 }
 
-endpoint stream_socket::local_endpoint() const {
-    std::error_code error;
-    auto name = local_name(fd_.get(), error);
-    if (error) throw_error(error, "getsockname");
-    return name;
-}
+endpoint stream_socket::local_endpoint() const { return detail::local_endpoint_of(fd_.get()); }
 
-endpoint stream_socket::peer_endpoint() const {
-    std::error_code error;
-    auto name = peer_name(fd_.get(), error);
-    if (error) throw_error(error, "getpeername");
-    return name;
-}
+endpoint stream_socket::peer_endpoint() const { return detail::peer_endpoint_of(fd_.get()); }
 
 // ---------------------------------------------------------------------------------------
 // stream_listener
@@ -283,15 +291,25 @@ stream_listener stream_listener::listen_unix_endpoint(const endpoint& at, unix_l
     listener.fd_ = open_socket(at, 0, "listen on");
     const int fd = listener.fd_.get();
     const auto name = at.to_string();
+    const bool has_file = !at.is_abstract();
+    // Linux creates the socket file with the mode of the socket's own inode, less the
+    // umask. Set here, the file is never wider than asked, and listen can follow bind at
+    // once: between the two the socket refuses connections, which a stale-file check
+    // that probes with a stream connect (not ours) would take for a dead file.
+    if (has_file && options.permissions && ::fchmod(fd, *options.permissions) != 0) {
+        throw_error(last_error(), "fchmod " + name);
+    }
     if (::bind(fd, at.data(), at.size()) != 0) {
         const auto bind_error = last_error();
-        const bool retry = bind_error == std::errc::address_in_use && options.remove_stale && !at.is_abstract() &&
+        const bool retry = bind_error == std::errc::address_in_use && options.remove_stale && has_file &&
                            is_stale_socket_file(at) && ::unlink(at.path().c_str()) == 0;
         if (!retry || ::bind(fd, at.data(), at.size()) != 0) {
             throw_error(retry ? last_error() : bind_error, "bind " + name);
         }
     }
-    if (!at.is_abstract()) {
+    std::error_code listen_error;
+    if (::listen(fd, backlog) != 0) listen_error = last_error();
+    if (has_file) {
         // From here on the file is ours: every later failure removes it on the way out.
         struct stat bound {};
         if (::lstat(at.path().c_str(), &bound) == 0) {
@@ -301,11 +319,12 @@ stream_listener stream_listener::listen_unix_endpoint(const endpoint& at, unix_l
             listener.unix_device_ = bound.st_dev;
             listener.unix_inode_ = bound.st_ino;
         }
-        if (options.permissions && ::chmod(at.path().c_str(), *options.permissions) != 0) {
-            throw_error(last_error(), "chmod " + name);
-        }
     }
-    if (::listen(fd, backlog) != 0) throw_error(last_error(), "listen " + name);
+    if (listen_error) throw_error(listen_error, "listen " + name);
+    // Gives back the bits the umask took: only ever widens toward what was asked.
+    if (has_file && options.permissions && ::chmod(at.path().c_str(), *options.permissions) != 0) {
+        throw_error(last_error(), "chmod " + name);
+    }
     return listener;
 }
 
@@ -335,16 +354,15 @@ stream_socket stream_listener::accept() {
 
 void stream_listener::set_nonblocking(bool on) { set_nonblocking_flag(fd_.get(), on); }
 
-endpoint stream_listener::local_endpoint() const {
-    std::error_code error;
-    auto name = local_name(fd_.get(), error);
-    if (error) throw_error(error, "getsockname");
-    return name;
-}
+endpoint stream_listener::local_endpoint() const { return detail::local_endpoint_of(fd_.get()); }
 
 void stream_listener::close() noexcept {
     if (!unix_path_.empty()) {
-        // Unlink before closing, while the path still cannot be bound by anyone else.
+        // Only the file this listener created, if it is still at the path: someone may
+        // have removed it and another server bound the path since. Unlink before closing
+        // the socket: while it listens no stale-file check takes the file for dead, so
+        // between this lstat and the unlink only someone removing it unconditionally could
+        // swap it (and then the unlink hits their file).
         struct stat current {};
         if (::lstat(unix_path_.c_str(), &current) == 0 && current.st_dev == unix_device_ &&
             current.st_ino == unix_inode_) {

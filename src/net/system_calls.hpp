@@ -1,7 +1,8 @@
 #pragma once
 // Internal to wirepack::net: the pieces every socket source file needs around the raw
-// system calls (error codes, EAGAIN on a socket with a timeout, gather lists as iovecs,
-// poll, socket names). Not installed; nothing outside src/net includes it.
+// system calls (error codes, EAGAIN on a socket with a timeout, timeouts, gather lists as
+// iovecs, poll, socket names, trying each resolved address). Not installed; nothing
+// outside src/net includes it.
 
 #include <wirepack/net/endpoint.hpp>
 #include <wirepack/net/stream.hpp>
@@ -20,6 +21,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace wirepack::net::detail {
@@ -56,25 +58,32 @@ inline void set_nonblocking_flag(int fd, bool on) {
     if (wanted != flags && ::fcntl(fd, F_SETFL, wanted) != 0) throw_error(last_error(), "fcntl F_SETFL");
 }
 
-/// Refuses a zero or negative timeout, as `set_timeout` documents.
-inline void check_timeout(std::optional<std::chrono::milliseconds> timeout) {
+/// Refuses a zero or negative timeout (std::errc::invalid_argument); `call` names the
+/// public function in the message.
+inline void check_timeout(std::optional<std::chrono::milliseconds> timeout, std::string_view call) {
     if (timeout && timeout->count() <= 0) {
         throw std::system_error(std::make_error_code(std::errc::invalid_argument),
-                                "set_timeout: the timeout must be positive (set_nonblocking for none at all)");
+                                std::string(call) + ": the timeout must be positive, not " +
+                                    std::to_string(timeout->count()) + " ms");
     }
 }
 
-/// SO_RCVTIMEO and SO_SNDTIMEO of `fd` (nothing: wait forever); the setsockopt error, if any.
-inline std::error_code set_socket_timeouts(int fd, std::optional<std::chrono::milliseconds> timeout) noexcept {
+/// `set_timeout` of every socket type: checks `timeout`, then sets SO_RCVTIMEO and
+/// SO_SNDTIMEO of `fd` (nothing: wait forever). `describe()` names the socket in an error
+/// message; it is called only then, so the success path makes no getsockname.
+template <typename Describe>
+void set_timeout(int fd, std::optional<std::chrono::milliseconds> timeout, Describe describe) {
+    check_timeout(timeout, "set_timeout");
     timeval limit{};
     if (timeout) {
         limit.tv_sec = static_cast<time_t>(timeout->count() / 1000);
         limit.tv_usec = static_cast<suseconds_t>((timeout->count() % 1000) * 1000);
     }
     for (const int option : {SO_RCVTIMEO, SO_SNDTIMEO}) {
-        if (::setsockopt(fd, SOL_SOCKET, option, &limit, sizeof limit) != 0) return last_error();
+        if (::setsockopt(fd, SOL_SOCKET, option, &limit, sizeof limit) != 0) {
+            throw_error(last_error(), "set_timeout " + describe());
+        }
     }
-    return {};
 }
 
 /// getsockname or getpeername of `fd`; an empty endpoint and `error` set on failure.
@@ -93,6 +102,48 @@ endpoint socket_name(int fd, NameCall name_call, std::error_code& error) noexcep
 
 inline endpoint local_name(int fd, std::error_code& error) noexcept { return socket_name(fd, ::getsockname, error); }
 inline endpoint peer_name(int fd, std::error_code& error) noexcept { return socket_name(fd, ::getpeername, error); }
+
+/// `local_endpoint()` of every socket type: getsockname, throwing on failure.
+inline endpoint local_endpoint_of(int fd) {
+    std::error_code error;
+    auto name = local_name(fd, error);
+    if (error) throw_error(error, "getsockname");
+    return name;
+}
+
+/// `peer_endpoint()`: getpeername, throwing on failure (std::errc::not_connected).
+inline endpoint peer_endpoint_of(int fd) {
+    std::error_code error;
+    auto name = peer_name(fd, error);
+    if (error) throw_error(error, "getpeername");
+    return name;
+}
+
+/// What `connect_tcp` and `connect_udp` share: `attempt(address)` for each address
+/// `host_port` resolves to, in order, until one returns instead of throwing
+/// std::system_error; then the last address's error, or std::errc::host_unreachable when
+/// there was no address at all.
+template <typename Attempt>
+auto first_address_that_works(std::string_view host_port, int socket_type, Attempt attempt) {
+    std::optional<std::system_error> last_failure;
+    for (const auto& candidate : endpoint::resolve(host_port, socket_type)) {
+        try {
+            return attempt(candidate);
+        } catch (const std::system_error& failure) {
+            last_failure = failure;
+        }
+    }
+    if (last_failure) throw *last_failure;
+    throw std::system_error(std::make_error_code(std::errc::host_unreachable),
+                            "connect " + std::string(host_port) + ": no address");
+}
+
+/// The bytes of a gather list.
+inline std::size_t total_size(const_buffers buffers) noexcept {
+    std::size_t total = 0;
+    for (const auto& range : buffers) total += range.size();
+    return total;
+}
 
 /// Where a send stands in a gather list: the range and the offset inside it.
 class gather_cursor {

@@ -17,6 +17,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <new>
 
 namespace wirepack::net {
@@ -29,6 +30,11 @@ using detail::last_error;
 using detail::local_name;
 using detail::peer_name;
 using detail::throw_error;
+using detail::total_size;
+
+// recvmmsg takes at most UIO_MAXIOV messages a call and ignores the rest; glibc's
+// IOV_MAX is that same kernel limit.
+static_assert(max_datagrams_per_receive == IOV_MAX);
 
 /// Datagrams per sendmmsg call, and so the size of the arrays on the stack.
 constexpr std::size_t datagrams_per_call = 64;
@@ -40,6 +46,24 @@ constexpr std::size_t coalesced_slot_size = 65536;
 /// Room for the UDP_GRO control message (an int: the segment size) of one slot.
 constexpr std::size_t control_bytes_per_slot = CMSG_SPACE(sizeof(int));
 constexpr std::size_t control_words_per_slot = (control_bytes_per_slot + 7) / 8;
+
+/// The bytes of a batch's slots, `capacity` × `slot_size`, after refusing a capacity of 0
+/// (std::errc::invalid_argument) and arrays whose size does not fit std::size_t
+/// (std::errc::value_too_large), before anything is allocated.
+std::size_t batch_storage_size(std::size_t capacity, std::size_t slot_size) {
+    if (capacity == 0) {
+        throw std::system_error(std::make_error_code(std::errc::invalid_argument),
+                                "datagram_batch: the capacity must be at least 1");
+    }
+    constexpr std::size_t most = std::numeric_limits<std::size_t>::max();
+    const bool too_large = (slot_size != 0 && capacity > most / slot_size) || capacity > most / control_words_per_slot;
+    if (too_large) {
+        throw std::system_error(std::make_error_code(std::errc::value_too_large),
+                                "datagram_batch: " + std::to_string(capacity) + " slots of " +
+                                    std::to_string(slot_size) + " bytes: the size overflows std::size_t");
+    }
+    return capacity * slot_size;
+}
 
 std::size_t family_maximum(int family) noexcept {
     return family == AF_INET6 ? max_udp_payload_ipv6 : max_udp_payload_ipv4;
@@ -80,12 +104,6 @@ std::string host_text(const endpoint& address) {
 [[noreturn]] void throw_too_large(std::size_t size, std::size_t maximum, const std::string& context) {
     throw error(errc::datagram_too_large, "datagram of " + std::to_string(size) + " bytes is over the " +
                                               std::to_string(maximum) + "-byte maximum payload (" + context + ")");
-}
-
-std::size_t total_size(const_buffers message) noexcept {
-    std::size_t total = 0;
-    for (const auto& range : message) total += range.size();
-    return total;
 }
 
 void set_int_option(int fd, int level, int option, int value, const char* option_name, const std::string& subject) {
@@ -277,16 +295,49 @@ bool needs_scope(const in6_addr& group) noexcept {
 
 datagram_batch::datagram_batch(std::size_t capacity, std::size_t slot_size)
     : slot_size_(slot_size),
-      storage_(capacity * slot_size),
+      storage_(batch_storage_size(capacity, slot_size)),
       senders_(capacity),
       headers_(capacity),
       vectors_(capacity),
       control_(capacity * control_words_per_slot) {
-    if (capacity == 0) {
-        throw std::system_error(std::make_error_code(std::errc::invalid_argument),
-                                "datagram_batch: the capacity must be at least 1");
-    }
     entries_.reserve(capacity);
+}
+
+void datagram_batch::prepare_slots(std::size_t slots, bool with_segment_sizes) noexcept {
+    entries_.clear();
+    for (std::size_t i = 0; i < slots; ++i) {
+        vectors_[i] = {storage_.data() + i * slot_size_, slot_size_};
+        auto& header = headers_[i];
+        header = {};
+        header.msg_hdr.msg_name = senders_[i].data();
+        header.msg_hdr.msg_namelen = endpoint::capacity();
+        header.msg_hdr.msg_iov = &vectors_[i];
+        header.msg_hdr.msg_iovlen = 1;
+        if (with_segment_sizes) {
+            header.msg_hdr.msg_control = control_.data() + i * control_words_per_slot;
+            header.msg_hdr.msg_controllen = control_words_per_slot * sizeof(std::uint64_t);
+        }
+    }
+}
+
+void datagram_batch::list_datagrams(std::size_t filled, bool split_coalesced) {
+    for (std::size_t slot = 0; slot < filled; ++slot) {
+        auto& header = headers_[slot];
+        senders_[slot].resize(std::min(header.msg_hdr.msg_namelen, endpoint::capacity()));
+        const std::size_t real = header.msg_len;
+        const std::size_t start = slot * slot_size_;
+        const std::size_t segment = split_coalesced ? coalesced_segment_size(header.msg_hdr) : 0;
+        if (segment == 0 || segment >= real) {
+            entries_.push_back({start, std::min(real, slot_size_), real, slot});
+            continue;
+        }
+        // Several datagrams of one sender, back to back, all `segment` long but the last.
+        for (std::size_t offset = 0; offset < real; offset += segment) {
+            const std::size_t size = std::min(segment, real - offset);
+            const std::size_t held = offset >= slot_size_ ? 0 : std::min(size, slot_size_ - offset);
+            entries_.push_back({start + std::min(offset, slot_size_), held, size, slot});
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -371,19 +422,11 @@ udp_socket udp_socket::bind_udp(std::string_view host_port, udp_options options)
 }
 
 udp_socket udp_socket::connect_udp(std::string_view host_port, udp_options options) {
-    std::optional<std::system_error> last_failure;
-    for (const auto& candidate : endpoint::resolve(host_port, SOCK_DGRAM)) {
-        try {
-            auto socket = open(candidate.family(), options);
-            socket.connect(candidate);
-            return socket;
-        } catch (const std::system_error& failure) {
-            last_failure = failure;
-        }
-    }
-    if (last_failure) throw *last_failure;
-    throw std::system_error(std::make_error_code(std::errc::host_unreachable),
-                            "connect " + std::string(host_port) + ": no address");
+    return detail::first_address_that_works(host_port, SOCK_DGRAM, [&](const endpoint& candidate) {
+        auto socket = open(candidate.family(), options);
+        socket.connect(candidate);
+        return socket;
+    });
 }
 
 udp_socket udp_socket::multicast_receiver(std::string_view group, multicast_interface iface) {
@@ -554,29 +597,14 @@ void udp_socket::send_batch(std::span<const outgoing_datagram> messages) {
 }
 
 std::size_t udp_socket::receive_into(datagram_batch& batch, std::error_code& error) {
-    batch.entries_.clear();
-    const std::size_t slots = batch.capacity();
-    const std::size_t slot_size = batch.slot_size();
-    for (std::size_t i = 0; i < slots; ++i) {
-        batch.vectors_[i] = {batch.storage_.data() + i * slot_size, slot_size};
-        auto& header = batch.headers_[i];
-        header = {};
-        header.msg_hdr.msg_name = batch.senders_[i].data();
-        header.msg_hdr.msg_namelen = endpoint::capacity();
-        header.msg_hdr.msg_iov = &batch.vectors_[i];
-        header.msg_hdr.msg_iovlen = 1;
-        if (receive_offload_) {
-            header.msg_hdr.msg_control = batch.control_.data() + i * control_words_per_slot;
-            header.msg_hdr.msg_controllen = control_words_per_slot * sizeof(std::uint64_t);
-        }
-    }
-    // The kernel takes at most UIO_MAXIOV (1024) messages a call and ignores the rest.
-    const auto count = static_cast<unsigned>(std::min<std::size_t>(slots, 1024));
+    const std::size_t slots = std::min(batch.capacity(), max_datagrams_per_receive);
+    batch.prepare_slots(slots, receive_offload_);
     int received = -1;
     for (;;) {
         // MSG_WAITFORONE: wait (as recvmsg does, SO_RCVTIMEO included) for the first
         // datagram only, then take what is queued. MSG_TRUNC: real sizes in msg_len.
-        received = ::recvmmsg(fd_.get(), batch.headers_.data(), count, MSG_WAITFORONE | MSG_TRUNC, nullptr);
+        received = ::recvmmsg(fd_.get(), batch.headers_.data(), static_cast<unsigned>(slots),
+                              MSG_WAITFORONE | MSG_TRUNC, nullptr);
         if (received >= 0 || errno != EINTR) break;
     }
     if (received < 0) {
@@ -584,23 +612,7 @@ std::size_t udp_socket::receive_into(datagram_batch& batch, std::error_code& err
         return 0;
     }
     error.clear();
-    for (std::size_t slot = 0; slot < static_cast<std::size_t>(received); ++slot) {
-        auto& header = batch.headers_[slot];
-        batch.senders_[slot].resize(std::min(header.msg_hdr.msg_namelen, endpoint::capacity()));
-        const std::size_t real = header.msg_len;
-        const std::size_t start = slot * slot_size;
-        const std::size_t segment = receive_offload_ ? coalesced_segment_size(header.msg_hdr) : 0;
-        if (segment == 0 || segment >= real) {
-            batch.entries_.push_back({start, std::min(real, slot_size), real, slot});
-            continue;
-        }
-        // Several datagrams of one sender, back to back, all `segment` long but the last.
-        for (std::size_t offset = 0; offset < real; offset += segment) {
-            const std::size_t size = std::min(segment, real - offset);
-            const std::size_t held = offset >= slot_size ? 0 : std::min(size, slot_size - offset);
-            batch.entries_.push_back({start + std::min(offset, slot_size), held, size, slot});
-        }
-    }
+    batch.list_datagrams(static_cast<std::size_t>(received), receive_offload_);
     return batch.size();
 }
 
@@ -798,19 +810,11 @@ void udp_socket::set_multicast_loopback(bool on) {
 // udp_socket: modes and names
 
 void udp_socket::set_timeout(std::optional<std::chrono::milliseconds> timeout) {
-    detail::check_timeout(timeout);
-    if (auto error = detail::set_socket_timeouts(fd_.get(), timeout)) {
-        throw_error(error, "set_timeout " + local_description(fd_.get()));
-    }
+    detail::set_timeout(fd_.get(), timeout, [this] { return local_description(fd_.get()); });
 }
 
 void udp_socket::set_nonblocking(bool on) { detail::set_nonblocking_flag(fd_.get(), on); }
 
-endpoint udp_socket::local_endpoint() const {
-    std::error_code error;
-    auto name = local_name(fd_.get(), error);
-    if (error) throw_error(error, "getsockname");
-    return name;
-}
+endpoint udp_socket::local_endpoint() const { return detail::local_endpoint_of(fd_.get()); }
 
 }  // namespace wirepack::net

@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -821,6 +822,30 @@ TEST(StreamSocket, SendToAPeerThatNeverReadsTimesOut) {
     ASSERT_TRUE(error);
     EXPECT_EQ(error, std::errc::timed_out);
     EXPECT_LT(steady::now() - start, 5s);
+    // The part that went is not lost without a word: the message counts it.
+    const auto message = message_of([&] { a.send_all(parts); });
+    EXPECT_NE(message.find(" of " + std::to_string(256 << 20) + " bytes written"), std::string::npos) << message;
+}
+
+TEST(StreamSocket, SendAllRefusesANonBlockingSocketOnceItIsFull) {
+    auto sockets = stream_socket::pair();
+    auto& a = sockets.first;
+    a.set_nonblocking(true);
+    // While the buffer has room nothing is wrong, and nothing is reported.
+    a.send_all(as_bytes("fits"));
+    // Once it is full, send_all cannot go on and cannot say how much it wrote: refused
+    // with a code of its own, so that a caller retrying on EAGAIN does not resend a prefix.
+    const bytes big(8 << 20, std::byte{0x5a});
+    try {
+        a.send_all(big);
+        FAIL() << "8 MiB went into a socket nobody reads";
+    } catch (const std::system_error& failure) {
+        EXPECT_EQ(failure.code(), std::errc::operation_not_supported);
+        const std::string message = failure.what();
+        EXPECT_NE(message.find("non-blocking"), std::string::npos) << message;
+        EXPECT_NE(message.find(" of " + std::to_string(big.size()) + " bytes"), std::string::npos) << message;
+        EXPECT_NE(message.find("send_some"), std::string::npos) << message;
+    }
 }
 
 TEST(StreamSocket, TimeoutCanBeClearedAndMustBePositive) {
@@ -830,6 +855,25 @@ TEST(StreamSocket, TimeoutCanBeClearedAndMustBePositive) {
     a.set_timeout(std::nullopt);
     EXPECT_EQ(error_of([&] { a.set_timeout(0ms); }), std::errc::invalid_argument);
     EXPECT_TRUE(error_of([&] { a.set_timeout(-5ms); }));
+}
+
+TEST(StreamSocket, ConnectRefusesAZeroOrNegativeTimeoutAsSetTimeoutDoes) {
+    auto listener = stream_listener::listen_tcp("127.0.0.1:0");
+    const auto at = listener.local_endpoint();
+    const auto port = std::to_string(at.port());
+    for (const auto timeout : {0ms, -1ms, -5000ms}) {
+        SCOPED_TRACE(timeout.count());
+        EXPECT_EQ(error_of([&] { (void)stream_socket::connect(at, timeout); }), std::errc::invalid_argument);
+        EXPECT_EQ(error_of([&] { (void)stream_socket::connect_tcp("127.0.0.1:" + port, timeout); }),
+                  std::errc::invalid_argument);
+    }
+    const auto message = message_of([&] { (void)stream_socket::connect(at, 0ms); });
+    EXPECT_EQ(message.rfind("connect " + at.to_string() + ": the timeout must be positive", 0), 0u) << message;
+    // Nothing reached the listener.
+    listener.set_nonblocking(true);
+    std::error_code error;
+    EXPECT_FALSE(listener.accept(error).is_open());
+    EXPECT_EQ(error, std::errc::resource_unavailable_try_again);
 }
 
 namespace {
@@ -865,6 +909,115 @@ TEST(StreamSocket, ConnectToAFullUnixBacklogTimesOut) {
     const auto name = unique_abstract_name();
     auto listener = stream_listener::listen_unix(name, {}, 1);
     expect_connect_times_out(listener.local_endpoint());
+}
+
+namespace {
+
+/// Waits (up to `step_timeout`) until thread `tid` of this process sleeps in the system
+/// call `number`, as /proc/self/task/TID/syscall tells ("running" while it runs); false
+/// when it does not, or has ended. Where the kernel has no such file, waits a fixed
+/// 200 ms and says true.
+bool wait_until_blocked_in(pid_t tid, long number) {
+    const auto task = "/proc/self/task/" + std::to_string(tid);
+    if (!std::filesystem::exists(task + "/syscall")) {
+        if (!std::filesystem::exists(task)) return false;
+        std::this_thread::sleep_for(200ms);
+        return true;
+    }
+    const auto give_up = steady::now() + step_timeout;
+    while (steady::now() < give_up) {
+        std::ifstream in(task + "/syscall");
+        if (!in) return false;  // the thread has ended
+        std::string current;
+        in >> current;
+        if (current == std::to_string(number)) return true;
+        std::this_thread::sleep_for(1ms);
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST(StreamSocket, UnixConnectInterruptedBySignalsStillConnects) {
+    // A blocking Unix connect to a full backlog waits in the kernel; a signal handled
+    // without SA_RESTART makes it return EINTR with the socket left unconnected. connect
+    // must ask again (and wait again), not take the socket for connected.
+    const auto name = unique_abstract_name();
+    auto listener = stream_listener::listen_unix(name, {}, 0);
+    const auto at = listener.local_endpoint();
+    std::vector<net::file_descriptor> queued;
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        net::file_descriptor filler(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        ASSERT_TRUE(filler);
+        if (::connect(filler.get(), at.data(), at.size()) != 0) {
+            ASSERT_EQ(errno, EAGAIN) << std::strerror(errno);
+            break;
+        }
+        queued.push_back(std::move(filler));
+    }
+    ASSERT_FALSE(queued.empty());
+
+    const interrupting_signal handler;
+    const int delivered_before = interrupting_signal::delivered();
+    std::atomic<pid_t> connecting_tid{0};
+    std::atomic<bool> returned{false};
+    stream_socket client;
+    std::optional<std::system_error> failure;
+    std::thread connecting([&] {
+        connecting_tid = ::gettid();
+        try {
+            client = stream_socket::connect_unix(name);
+        } catch (const std::system_error& error) {
+            failure = error;
+        }
+        returned = true;
+    });
+    // However the test ends, the thread is joined: closing the listener ends a connect
+    // still waiting (ECONNREFUSED).
+    const std::function<void()> join = [&] {
+        if (!connecting.joinable()) return;
+        for (const auto give_up = steady::now() + step_timeout; !returned.load() && steady::now() < give_up;) {
+            std::this_thread::sleep_for(1ms);
+        }
+        if (!returned.load()) listener.close();
+        connecting.join();
+    };
+    struct run_at_exit {
+        const std::function<void()>& run;
+        ~run_at_exit() { run(); }
+    } const join_at_exit{join};
+    while (connecting_tid.load() == 0) std::this_thread::yield();
+
+    // Each signal only once the previous one has been handled and connect waits again.
+    constexpr int interruptions = 3;
+    int handled = 0;
+    for (; handled < interruptions; ++handled) {
+        if (!wait_until_blocked_in(connecting_tid.load(), SYS_connect)) break;
+        ::pthread_kill(connecting.native_handle(), SIGUSR1);
+        const auto give_up = steady::now() + step_timeout;
+        while (interrupting_signal::delivered() - delivered_before <= handled && steady::now() < give_up) {
+            std::this_thread::sleep_for(1ms);
+        }
+    }
+    EXPECT_EQ(interrupting_signal::delivered() - delivered_before, interruptions);
+    EXPECT_EQ(handled, interruptions) << "connect returned after a signal instead of waiting on";
+    EXPECT_TRUE(wait_until_blocked_in(connecting_tid.load(), SYS_connect))
+        << "connect returned after a signal instead of waiting on";
+    EXPECT_FALSE(returned.load());
+
+    // Room in the queue: the waiting connect goes through.
+    const auto fillers = queued.size();
+    for (std::size_t i = 0; i < fillers; ++i) (void)accept_within(listener);
+    join();
+    ASSERT_FALSE(failure) << failure->what();
+    ASSERT_TRUE(client.is_open());
+    auto server = accept_within(listener);
+    EXPECT_EQ(client.peer_endpoint(), at);
+    client.set_timeout(step_timeout);
+    client.send_all(as_bytes("through"));
+    bytes got(7);
+    ASSERT_TRUE(recv_exact(server, got));
+    EXPECT_EQ(as_text(got), "through");
 }
 
 TEST(StreamSocket, NonBlockingRecvSaysTryAgain) {
@@ -969,21 +1122,47 @@ TEST(UnixListener, NeverStealsALiveServersPath) {
     EXPECT_EQ(error, std::errc::address_in_use);
     ASSERT_TRUE(exists_without_following(path));
 
-    // The live server still takes connections. It first sees the probe of the refused
-    // listener: a connection already closed, which reads as end of stream.
+    // The live server still takes connections, and never saw the refused listener's
+    // probe (a datagram connect, which a stream socket never gets): the first connection
+    // it accepts is the client's.
     auto client = stream_socket::connect_unix(path);
     client.set_timeout(step_timeout);
     client.send_all(as_bytes("hi"));
-    bool answered = false;
-    for (int accepted = 0; accepted < 2 && !answered; ++accepted) {
-        auto server = accept_within(live);
-        std::array<std::byte, 2> greeting{};
-        if (recv_exact(server, greeting)) {
-            EXPECT_EQ(as_text(greeting), "hi");
-            answered = true;
+    auto server = accept_within(live);
+    std::array<std::byte, 2> greeting{};
+    ASSERT_TRUE(recv_exact(server, greeting));
+    EXPECT_EQ(as_text(greeting), "hi");
+}
+
+TEST(UnixListener, NeverStealsTheFileOfASocketBoundButNotYetListening) {
+    // A server between its bind and its listen (or a client that bound its own name)
+    // refuses stream connections just like a dead file does; its file must stay.
+    const temporary_directory directory;
+    for (const int type : {SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM}) {
+        SCOPED_TRACE(type);
+        const auto path = directory.file("starting.sock");
+        const auto at = endpoint::unix_path(path);
+        net::file_descriptor starting(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
+        ASSERT_TRUE(starting);
+        ASSERT_EQ(::bind(starting.get(), at.data(), at.size()), 0) << std::strerror(errno);
+        struct stat before {};
+        ASSERT_EQ(::lstat(path.c_str(), &before), 0);
+
+        const auto error = error_of([&] { (void)stream_listener::listen_unix(path); });
+        EXPECT_EQ(error, std::errc::address_in_use);
+        struct stat after {};
+        ASSERT_EQ(::lstat(path.c_str(), &after), 0);
+        EXPECT_EQ(after.st_ino, before.st_ino) << "the bound socket's file was replaced";
+
+        if (type == SOCK_STREAM) {
+            // Its server finishes starting and is reachable at its path.
+            ASSERT_EQ(::listen(starting.get(), 4), 0);
+            auto client = stream_socket::connect_unix(path);
+            EXPECT_EQ(client.peer_endpoint(), at);
         }
+        starting.reset();
+        ASSERT_EQ(::unlink(path.c_str()), 0);
     }
-    EXPECT_TRUE(answered);
 }
 
 TEST(UnixListener, AbstractNameInUseIsRefused) {
@@ -1080,6 +1259,23 @@ TEST(UnixListener, AppliesPermissions) {
         EXPECT_TRUE(S_ISSOCK(info.st_mode));
         EXPECT_EQ(info.st_mode & 07777, mode);
     }
+}
+
+TEST(UnixListener, PermissionsAreExactWhateverTheUmask) {
+    // The file is created with the mode less the umask (never wider than asked), then
+    // given the whole mode once the socket listens.
+    const temporary_directory directory;
+    const mode_t previous = ::umask(0077);
+    const auto path = directory.file("shared.sock");
+    std::optional<stream_listener> listener;
+    const auto error = error_of([&] { listener = stream_listener::listen_unix(path, {.permissions = 0666}); });
+    ::umask(previous);
+    ASSERT_FALSE(error) << error.message();
+    struct stat info {};
+    ASSERT_EQ(::lstat(path.c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 07777, 0666U);
+    auto c = connect_to(*listener, [&] { return stream_socket::connect_unix(path); });
+    expect_round_trip(c);
 }
 
 TEST(UnixListener, PathTooLongIsRefused) {

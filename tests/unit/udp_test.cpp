@@ -34,11 +34,13 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <random>
@@ -339,6 +341,32 @@ TEST(UdpSocket, KernelErrorsNameTheCall) {
     EXPECT_EQ(error_of([] { (void)datagram_batch(0, 10); }), std::errc::invalid_argument);
 }
 
+TEST(UdpSocket, GatherListLongerThanOneCallTakesIsRefusedBeforeSending) {
+    auto receiver = bound("127.0.0.1");
+    auto sender = bound("127.0.0.1");
+    const auto to = receiver.local_endpoint();
+    // IOV_MAX + 1 one-byte ranges: small enough for one datagram, too many for one sendmsg.
+    const std::vector<std::span<const std::byte>> parts(IOV_MAX + 1, as_bytes("x"));
+    EXPECT_EQ(error_of([&] { sender.send_to(parts, to); }), std::errc::message_size);
+    std::error_code error;
+    sender.send_to(parts, to, error);
+    EXPECT_EQ(error, std::errc::message_size);
+    // Exactly IOV_MAX goes, as one datagram.
+    sender.send_to(std::span(parts).first(IOV_MAX), to);
+    std::array<std::byte, 2048> buffer{};
+    EXPECT_EQ(receiver.receive_from(buffer).bytes.size(), static_cast<std::size_t>(IOV_MAX));
+    EXPECT_FALSE(something_arrives(receiver)) << "a refused gather list was sent after all";
+}
+
+TEST(UdpBatch, RefusesASizeThatOverflowsBeforeAllocating) {
+    constexpr auto most = std::numeric_limits<std::size_t>::max();
+    EXPECT_EQ(error_of([] { (void)datagram_batch(most / 2, 4); }), std::errc::value_too_large);
+    EXPECT_EQ(error_of([] { (void)datagram_batch(2, most / 2 + 1); }), std::errc::value_too_large);
+    EXPECT_EQ(error_of([] { (void)datagram_batch(most, 0); }), std::errc::value_too_large);
+    const datagram_batch empty_slots(4, 0);  // legal: every datagram is reported truncated
+    EXPECT_EQ(empty_slots.capacity(), 4U);
+}
+
 // ---------------------------------------------------------------------------------------
 // Many datagrams per call
 
@@ -414,6 +442,37 @@ TEST(UdpBatch, ThousandDatagramsArriveInOrder) {
         EXPECT_EQ(received.load(), batch_total);
         EXPECT_GT(largest_batch, 1) << "receive_batch never took more than one datagram per call";
     }
+}
+
+TEST(UdpBatch, OneReceiveFillsAtMostMaxDatagramsPerReceive) {
+    // A batch larger than the kernel's per-call limit: one receive takes 1024, the rest
+    // stays queued, in order, for the next.
+    auto receiver = bound("127.0.0.1");
+    enlarge_receive_buffer(receiver);
+    auto sender = bound("127.0.0.1");
+    const auto to = receiver.local_endpoint();
+    constexpr std::size_t total = net::max_datagrams_per_receive + 76;
+    std::vector<bytes> messages;
+    std::vector<outgoing_datagram> burst;
+    for (std::size_t i = 0; i < total; ++i) messages.push_back(numbered(static_cast<std::uint32_t>(i)));
+    for (const auto& message : messages) burst.push_back({std::span(message).first(4), &to});
+    sender.send_batch(burst);
+    std::this_thread::sleep_for(50ms);  // loopback delivery is done by now
+
+    datagram_batch batch(total + 100, 16);
+    std::vector<std::size_t> per_call;
+    std::size_t received = 0;
+    for (int calls = 0; calls < 8 && received < total; ++calls) {
+        const std::size_t n = receiver.receive_batch(batch);
+        per_call.push_back(n);
+        for (std::size_t i = 0; i < n; ++i, ++received) {
+            ASSERT_EQ(number_of(batch.bytes(i)), static_cast<std::uint32_t>(received)) << "lost or reordered";
+        }
+    }
+    EXPECT_EQ(received, total);
+    ASSERT_FALSE(per_call.empty());
+    EXPECT_EQ(per_call.front(), net::max_datagrams_per_receive);
+    EXPECT_LE(*std::max_element(per_call.begin(), per_call.end()), net::max_datagrams_per_receive);
 }
 
 TEST(UdpBatch, SendsToTheConnectedPeerWithoutAddresses) {

@@ -32,7 +32,10 @@ public:
     /// Gives the descriptor up without closing it.
     [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
 
-    /// Closes the current descriptor (if any) and owns `fd` instead.
+    /// Closes the current descriptor (if any) and owns `fd` instead. close() is called
+    /// once, never retried: Linux frees the descriptor even when close reports EINTR.
+    ///
+    ///     fd.reset(::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC));   // the old one is closed
     void reset(int fd = -1) noexcept;
 
 private:

@@ -21,7 +21,8 @@
 namespace wirepack::net {
 
 /// Writes one frame: `Encoder`'s header, then `payload`, in one gather write.
-/// `others` are the header's other fields, in order.
+/// `others` are the header's other fields, in order. Uses `send_all`, so it needs a
+/// blocking socket (a timeout is fine).
 ///
 ///     wirepack::net::send_frame(socket, payload);                                 // "!I"
 ///     wirepack::net::send_frame<wirepack::frame_encoder<"!HI", 1>>(socket, payload, std::uint16_t{7});
@@ -32,7 +33,8 @@ void send_frame(stream_socket& socket, std::span<const std::byte> payload, const
     socket.send_all(parts);
 }
 
-/// Writes every frame of `batch` in as few system calls as the kernel allows.
+/// Writes every frame of `batch` in as few system calls as the kernel allows, with
+/// `send_all`: a blocking socket only. An event loop sends `batch.buffers()` with `send_some`.
 ///
 ///     wirepack::frame_batch<> batch;
 ///     for (auto& m : messages) batch.add(m);

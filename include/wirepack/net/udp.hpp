@@ -32,6 +32,10 @@
 
 namespace wirepack::net {
 
+/// The most slots one `udp_socket::receive_batch` fills, however large the batch: it makes
+/// one recvmmsg call, and the kernel takes at most 1024 messages (UIO_MAXIOV) a call.
+inline constexpr std::size_t max_datagrams_per_receive = 1024;
+
 /// Options applied before bind.
 struct udp_options {
     bool reuse_address = false;  ///< SO_REUSEADDR: several receivers of one group and port
@@ -61,7 +65,8 @@ struct outgoing_datagram {
 };
 
 /// Room for receiving up to `capacity` datagrams of up to `slot_size` bytes each with one
-/// `udp_socket::receive_batch`; the results stay valid until the next receive into it.
+/// `udp_socket::receive_batch` (which fills at most `max_datagrams_per_receive` slots a
+/// call); the results stay valid until the next receive into it.
 /// With `udp_socket::enable_receive_offload` one slot may carry several datagrams of one
 /// sender, each still its own entry, so `size()` can then exceed `capacity()`.
 ///
@@ -73,7 +78,10 @@ struct outgoing_datagram {
 ///     }
 class datagram_batch {
 public:
-    /// Throws std::system_error (std::errc::invalid_argument) for a capacity of 0.
+    /// Allocates `capacity` × `slot_size` bytes. Throws std::system_error:
+    /// std::errc::invalid_argument for a capacity of 0, std::errc::value_too_large when
+    /// that product does not fit std::size_t (std::bad_alloc when it merely does not fit
+    /// in memory).
     datagram_batch(std::size_t capacity, std::size_t slot_size);
 
     [[nodiscard]] std::size_t capacity() const noexcept { return senders_.size(); }
@@ -92,6 +100,13 @@ public:
 
 private:
     friend class udp_socket;
+
+    /// Points the recvmmsg header of each of the first `slots` slots at its bytes, its
+    /// sender and (for UDP_GRO's segment size) its control room; forgets the last receive.
+    void prepare_slots(std::size_t slots, bool with_segment_sizes) noexcept;
+    /// Lists the datagrams recvmmsg put in the first `filled` slots, one entry each; with
+    /// `split_coalesced`, a slot that holds several of one sender (UDP_GRO) gives one per datagram.
+    void list_datagrams(std::size_t filled, bool split_coalesced);
 
     struct entry {
         std::size_t offset;  // of its bytes in storage_
@@ -170,23 +185,40 @@ public:
     ///                                                            wirepack::net::multicast_interface::parse("lo"));
     [[nodiscard]] static udp_socket multicast_receiver(std::string_view group, multicast_interface iface);
 
+    /// Sets the peer (connect on a datagram socket sends nothing): `send` goes there, and
+    /// only its datagrams arrive.
+    ///
+    ///     socket.connect(wirepack::net::endpoint::resolve("127.0.0.1:5000", SOCK_DGRAM).front());
     void connect(const endpoint& to);
 
     /// Sends one datagram. Throws errc::datagram_too_large, before sending, when it is
-    /// over `max_payload()`.
+    /// over `max_payload()`; std::system_error (std::errc::message_size), also before
+    /// sending, for a gather list of more than IOV_MAX (1024) ranges, which one sendmsg
+    /// cannot take; else the errno of sendmsg.
+    ///
+    ///     socket.send_to(payload, wirepack::net::endpoint::resolve("[::1]:5000", SOCK_DGRAM).front());
     void send_to(std::span<const std::byte> message, const endpoint& to);
     void send_to(const_buffers message, const endpoint& to);
-    void send(std::span<const std::byte> message);  ///< to the connected peer
+    /// `send_to` the connected peer; throws the same errors.
+    ///
+    ///     socket.send(payload);
+    void send(std::span<const std::byte> message);
     void send(const_buffers message);
     /// Non-throwing form for event loops: `error` is errc::datagram_too_large, or the errno.
     /// A gather list of more than IOV_MAX ranges is std::errc::message_size.
+    ///
+    ///     socket.send_to(parts, peer, error);   // EAGAIN on a non-blocking socket: poll for POLLOUT
     void send_to(const_buffers message, const endpoint& to, std::error_code& error) noexcept;
 
     /// Receives one datagram into `buffer`. Throws errc::datagram_truncated (naming the
     /// real size) when it did not fit; that datagram is gone, the socket stays usable.
+    ///
+    ///     auto d = socket.receive_from(buffer);   // d.bytes: within buffer; d.from: the sender
     [[nodiscard]] received_datagram receive_from(std::span<std::byte> buffer);
     /// Non-throwing form: a truncated datagram sets errc::datagram_truncated and still
     /// returns what fitted, its sender and its `real_size`.
+    ///
+    ///     auto d = socket.receive_from(buffer, error);   // error: EAGAIN, truncated, ...
     [[nodiscard]] received_datagram receive_from(std::span<std::byte> buffer, std::error_code& error) noexcept;
 
     /// Sends the datagrams with as few sendmmsg calls as it takes (up to 64 datagrams a
@@ -200,9 +232,12 @@ public:
     /// one is too large).
     std::size_t send_batch(std::span<const outgoing_datagram> messages, std::error_code& error) noexcept;
     /// Receives at least one datagram (waiting as `receive_from` does) and then whatever
-    /// else is already queued, up to `batch.capacity()` slots, with one recvmmsg
-    /// (MSG_WAITFORONE). Truncated datagrams are reported by `batch.truncated(i)`, not
-    /// thrown. Returns `batch.size()`.
+    /// else is already queued, with one recvmmsg (MSG_WAITFORONE): up to
+    /// `batch.capacity()` slots, and never more than `max_datagrams_per_receive` (1024)
+    /// however large the batch; the rest stays queued for the next call. Truncated
+    /// datagrams are reported by `batch.truncated(i)`, not thrown. Returns `batch.size()`.
+    ///
+    ///     for (std::size_t i = 0, n = socket.receive_batch(batch); i < n; ++i) handle(batch.bytes(i));
     std::size_t receive_batch(datagram_batch& batch);
 
     /// True when `send_segments` will try UDP_SEGMENT (generic segmentation offload): the
@@ -238,17 +273,27 @@ public:
     /// Source-specific membership: only `source`'s datagrams to `group`.
     /// IP_ADD_SOURCE_MEMBERSHIP for an IPv4 interface given by address,
     /// MCAST_JOIN_SOURCE_GROUP otherwise (IPv6 too).
+    ///
+    ///     socket.join_source_group(group, sender, wirepack::net::multicast_interface::by_name("lo"));
     void join_source_group(const endpoint& group, const endpoint& source, multicast_interface iface);
     /// Ends the membership of `group` on `iface`, source-specific or not.
+    ///
+    ///     socket.leave_group(group, wirepack::net::multicast_interface::by_name("lo"));
     void leave_group(const endpoint& group, multicast_interface iface);
     /// The interface multicast datagrams leave by (IP_MULTICAST_IF / IPV6_MULTICAST_IF).
+    ///
+    ///     sender.set_multicast_interface(wirepack::net::multicast_interface::parse("eth0"));
     void set_multicast_interface(multicast_interface iface);
     /// TTL (IPv4) or hop limit (IPv6) of multicast datagrams, 0 to 255; the kernel's
     /// default is 1. Throws std::errc::invalid_argument outside that range.
+    ///
+    ///     sender.set_multicast_hops(8);   // may cross up to 8 routers
     void set_multicast_hops(int hops);
     /// Whether this host's own receivers get the datagrams sent (IP_MULTICAST_LOOP /
     /// IPV6_MULTICAST_LOOP; on by default). Linux ignores it for datagrams sent through
     /// the loopback interface `lo`, which come back in as received ones either way.
+    ///
+    ///     sender.set_multicast_loopback(false);   // not to this host's own receivers
     void set_multicast_loopback(bool on);
 
     /// The largest datagram `send*` accepts.
@@ -256,8 +301,12 @@ public:
     /// As `stream_socket::set_timeout`: later sends and receives fail with
     /// std::errc::timed_out after `timeout`; nothing = wait forever; zero or negative is
     /// refused (std::errc::invalid_argument).
+    ///
+    ///     socket.set_timeout(std::chrono::milliseconds(500));
     void set_timeout(std::optional<std::chrono::milliseconds> timeout);
     /// Non-blocking mode: calls that would wait fail with EAGAIN instead.
+    ///
+    ///     socket.set_nonblocking(true);   // then receive_batch until EAGAIN whenever poll says POLLIN
     void set_nonblocking(bool on);
     [[nodiscard]] endpoint local_endpoint() const;
     [[nodiscard]] int family() const noexcept { return family_; }
