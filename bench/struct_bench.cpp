@@ -2,6 +2,9 @@
 //   wirepack   the compile-time API (wirepack::pack<"...">, wirepack::unpack<"...">)
 //   hand       hand-written Boost.Endian code (bench/codecs.hpp)
 //   Struct     the run-time wirepack::Struct, values prepared once outside the loop
+//   Struct_allocation  only the allocations Struct::pack and Struct::unpack cannot avoid:
+//              the returned vector (and, unpacking, copies of strings too long for the
+//              string's own buffer), built without packing or unpacking anything
 // Names are "<operation>/<format>/<variant>"; items_per_second counts calls.
 //
 //   g++ -std=c++20 -O2 -DNDEBUG -Iinclude bench/struct_bench.cpp -lbenchmark -pthread -o /tmp/struct_bench
@@ -159,6 +162,34 @@ void struct_unpack_into(benchmark::State& state) {
     count(state, s.size());
 }
 
+/// What `Struct::pack` costs at least: a new zeroed buffer of the struct's size,
+/// freed again.
+template <class Values>
+void struct_pack_allocation(benchmark::State& state) {
+    const wirepack::Struct s(format_of(Values{}));
+    for (auto _ : state) {
+        std::vector<std::byte> bytes(s.size());
+        benchmark::DoNotOptimize(bytes.data());
+        benchmark::ClobberMemory();
+    }
+    count(state, s.size());
+}
+
+/// About what `Struct::unpack` costs at least: a new vector of the struct's values, made
+/// by copying values decoded before the loop (so a string too long for the
+/// string's own buffer is allocated, as unpacking must), freed again.
+template <class Values>
+void struct_unpack_allocation(benchmark::State& state) {
+    const wirepack::Struct s(format_of(Values{}));
+    const std::vector<wirepack::value> decoded = s.unpack(packed_inputs<Values>()[0]);
+    for (auto _ : state) {
+        std::vector<wirepack::value> values(decoded);
+        benchmark::DoNotOptimize(values.data());
+        benchmark::ClobberMemory();
+    }
+    count(state, s.size());
+}
+
 template <class Values>
 void register_format(const std::string& format) {
     benchmark::RegisterBenchmark(("pack/" + format + "/wirepack").c_str(), pack<Values, true>);
@@ -169,6 +200,8 @@ void register_format(const std::string& format) {
     benchmark::RegisterBenchmark(("unpack/" + format + "/hand").c_str(), unpack<Values, false>);
     benchmark::RegisterBenchmark(("unpack/" + format + "/Struct").c_str(), struct_unpack<Values>);
     benchmark::RegisterBenchmark(("unpack_into/" + format + "/Struct").c_str(), struct_unpack_into<Values>);
+    benchmark::RegisterBenchmark(("pack/" + format + "/Struct_allocation").c_str(), struct_pack_allocation<Values>);
+    benchmark::RegisterBenchmark(("unpack/" + format + "/Struct_allocation").c_str(), struct_unpack_allocation<Values>);
 }
 
 }  // namespace

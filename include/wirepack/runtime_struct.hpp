@@ -12,20 +12,25 @@
 /// allocate nothing: they write into the caller's buffer and reuse the caller's
 /// vector of values (and the capacity of the strings in it).
 ///
-/// How it is fast: the constructor turns every parsed run (`4h`, `16s`, ...) into a
-/// `detail::run` whose kind (`i16`, `u32`, `bytes`, ...) is resolved once from the
-/// format character and the mode. Packing zeroes only the pad and alignment bytes,
-/// then does one `switch` per run over that dense kind, with the byte order a
-/// template argument chosen once per call. The table holds one entry per parsed
-/// item (plus one per gap), so its size is bounded by the length of the format,
-/// however large the repeat counts.
+/// How it is fast: the constructor compiles the format into two tables of
+/// `detail::step`s, one for packing (values and pads) and one for unpacking
+/// (values), each ending in an `end` step. A step is one value (`4h` is four
+/// steps), a pad, or a long run (`100h`), and holds a pointer to its handler,
+/// chosen once for its kind, byte order and field size (`u16` big-endian, a
+/// 16-byte `s`, ...). A handler does its value, then calls the next step's
+/// handler as a tail call: per value there is one indirect jump and no test of
+/// the kind or the byte order, and the chain runs without a stack frame. The
+/// common case of each value (an int of the right signedness in range, a float,
+/// a string of the field's size) needs no call; anything else goes to the general
+/// code for that value, which raises CPython's error if there is one, and the
+/// chain goes on. A table never grows with the repeat counts beyond 16 steps per
+/// item.
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
-#include <iterator>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,8 +72,8 @@ static_assert(std::is_same_v<std::variant_alternative_t<bool_index, value>, bool
               std::is_same_v<std::variant_alternative_t<double_index, value>, double> &&
               std::is_same_v<std::variant_alternative_t<bytes_index, value>, std::string>);
 
-/// What one run of a format does with its value, resolved once from the format
-/// character and the mode (native `l` is `i64` on LP64, standard `l` is `i32`).
+/// What a step does with its value, resolved once from the format character and
+/// the mode (native `l` is `i64` on LP64, standard `l` is `i32`).
 enum class run_kind : std::uint8_t {
     i8, u8, i16, u16, i32, u32, i64, u64,
     pointer,    ///< `P`: unsigned, but a negative int is stored as its two's complement
@@ -79,21 +84,37 @@ enum class run_kind : std::uint8_t {
     double_,    ///< `d`
     bytes,      ///< `s`
     pascal,     ///< `p`
-    repeated,   ///< `count` values of kind `element` (`4h`), back to back
+    repeated,   ///< `count` values of kind `element` (`100h`), back to back
     pad,        ///< `x` and alignment gaps: `count` zero bytes, no value
+    end,        ///< after the last step
 };
 
-/// One run of a format. Most runs hold one value, and pack or unpack with a single
-/// `switch` on `kind`; a run with a repeat count has kind `repeated` and loops.
-struct run {
-    std::size_t offset;   ///< the first byte
-    std::size_t count;    ///< values (`repeated`); bytes of the field (`bytes`, `pascal`, `pad`); else 1
-    run_kind kind;
-    run_kind element;     ///< the kind of each value; `kind` unless `repeated`
-    char code;            ///< the format character, for error messages
-    std::uint8_t stride;  ///< bytes per value of a `repeated` run
+struct step;
 
-    [[nodiscard]] constexpr std::size_t value_count() const noexcept { return kind == run_kind::repeated ? count : 1; }
+/// Packs the value of step `s` (at `v`) into the struct at `out`, then the steps
+/// after it: each handler ends by calling the next step's (a tail call, so the
+/// chain needs no stack).
+using pack_handler = void (*)(const step* s, std::byte* out, const value* v);
+/// Unpacks the value of step `s` from the struct at `in` into `v`, then the steps after it.
+using unpack_handler = void (*)(const step* s, const std::byte* in, value* v);
+
+/// One step of a compiled format: one value (`4h` is four steps), a pad, a long
+/// repeated run (`100h`), or the `end` after the last.
+struct step {
+    pack_handler pack;      ///< in the packing table; null in the unpacking one
+    unpack_handler unpack;  ///< in the unpacking table; null in the packing one
+    std::size_t offset;     ///< the first byte; the struct's size for `end`
+    std::size_t count;      ///< values (`repeated`); bytes of the field (`bytes`, `pascal`, `pad`); else 1
+    run_kind kind;
+    run_kind element;       ///< the kind of each value; `kind` unless `repeated`
+    char code;              ///< the format character, for error messages
+    std::uint8_t stride;    ///< bytes per value of a `repeated` step
+    bool big_endian;        ///< the format's byte order, native resolved
+
+    [[nodiscard]] constexpr std::size_t value_count() const noexcept {
+        if (kind == run_kind::repeated) return count;
+        return kind == run_kind::pad || kind == run_kind::end ? 0 : 1;
+    }
 };
 
 template <class Integer>
@@ -135,52 +156,22 @@ template <bool Native>
     }
 }
 
-/// The runs of parsed `items`: first every pad (`x` items and native alignment gaps,
-/// adjacent ones merged), then the runs with values, in order. One run per item at
-/// most, plus one per gap: the table never grows with the repeat counts.
-/// `first_value_run` receives the index of the first run with values.
-/// `size` is the struct's size: a zero-count item at the end (`"@c0i"`) still aligns,
-/// and `parse_format` does not report it, so the gap before it is found here.
-[[nodiscard]] inline std::vector<run> compile_runs(std::span<const format_item> items, byte_order order,
-                                                   std::size_t size, std::size_t& first_value_run) {
-    std::vector<run> runs;
-    std::size_t end = 0;
-    auto add_pad = [&](std::size_t offset, std::size_t count) {
-        if (count == 0) return;
-        if (!runs.empty() && runs.back().offset + runs.back().count == offset) runs.back().count += count;
-        else runs.push_back({offset, count, run_kind::pad, run_kind::pad, 'x', 1});
-    };
-    for (const format_item& item : items) {
-        add_pad(end, item.offset - end);
-        if (item.code == 'x') add_pad(item.offset, item.count);
-        end = item.offset + item.byte_size();
-    }
-    add_pad(end, size - end);
-    first_value_run = runs.size();
-    const bool native = order == byte_order::native;
-    for (const format_item& item : items) {
-        if (item.code == 'x') continue;
-        const run_kind kind = native ? kind_of<true>(item.code) : kind_of<false>(item.code);
-        const bool is_string = kind == run_kind::bytes || kind == run_kind::pascal;
-        if (is_string || item.count == 1) {
-            runs.push_back({item.offset, is_string ? item.count : 1, kind, kind, item.code, 1});
-        } else {
-            runs.push_back({item.offset, item.count, run_kind::repeated, kind, item.code,
-                            static_cast<std::uint8_t>(item.element_size)});
-        }
-    }
-    return runs;
-}
+// ---- Values to wire representations: the general code ---------------------------------
 
-// ---- Values to wire representations (one variant access each) ---------------------------
-
-// The per-value helpers below are inlined into the run loops, whatever the
-// optimiser's size heuristics say: one call per value would double the cost.
-// Undefined again at the end of this header.
+// The per-value helpers are inlined into the handlers and loops that use them,
+// whatever the optimiser's size heuristics say: one call per value would double
+// the cost. The few functions marked NOINLINE must stay calls, so that the code
+// around them needs no stack frame. Both macros are undefined at the end of this
+// header.
 #if defined(__GNUC__) || defined(__clang__)
 #define WIREPACK_DETAIL_ALWAYS_INLINE [[gnu::always_inline]] inline
+#define WIREPACK_DETAIL_NOINLINE [[gnu::noinline]]
+#elif defined(_MSC_VER)
+#define WIREPACK_DETAIL_ALWAYS_INLINE __forceinline
+#define WIREPACK_DETAIL_NOINLINE __declspec(noinline)
 #else
 #define WIREPACK_DETAIL_ALWAYS_INLINE inline
+#define WIREPACK_DETAIL_NOINLINE
 #endif
 
 /// Requires: never reached (a `switch` over kinds its caller excludes).
@@ -263,14 +254,12 @@ struct float_argument {
     throw_not_bytes(code);
 }
 
-/// Copies `n` bytes, inline up to 16 (the fields of a typical header) instead of a
-/// call to `memcpy`.
-WIREPACK_DETAIL_ALWAYS_INLINE void copy_small(void* to, const void* from, std::size_t n) noexcept {
+/// Copies `n` bytes, with at most four loads and four stores and no call.
+/// Requires: `n <= 16`.
+WIREPACK_DETAIL_ALWAYS_INLINE void copy_upto16(void* to, const void* from, std::size_t n) noexcept {
     auto* out = static_cast<unsigned char*>(to);
     const auto* in = static_cast<const unsigned char*>(from);
-    if (n > 16) {
-        std::memcpy(out, in, n);
-    } else if (n >= 8) {  // two overlapping words
+    if (n >= 8) {  // two overlapping words
         std::uint64_t head, tail;
         std::memcpy(&head, in, 8);
         std::memcpy(&tail, in + n - 8, 8);
@@ -290,6 +279,28 @@ WIREPACK_DETAIL_ALWAYS_INLINE void copy_small(void* to, const void* from, std::s
     }
 }
 
+/// Zeroes `n` bytes without a call. Requires: `n <= 16`.
+WIREPACK_DETAIL_ALWAYS_INLINE void zero_upto16(std::byte* at, std::size_t n) noexcept {
+    if (n >= 8) {
+        const std::uint64_t zero = 0;
+        std::memcpy(at, &zero, 8);
+        std::memcpy(at + n - 8, &zero, 8);
+    } else if (n >= 4) {
+        const std::uint32_t zero = 0;
+        std::memcpy(at, &zero, 4);
+        std::memcpy(at + n - 4, &zero, 4);
+    } else if (n != 0) {
+        at[0] = at[n / 2] = at[n - 1] = std::byte{0};
+    }
+}
+
+/// Copies `n` bytes, inline up to 16 (the fields of a typical header) instead of a
+/// call to `memcpy`.
+WIREPACK_DETAIL_ALWAYS_INLINE void copy_small(void* to, const void* from, std::size_t n) noexcept {
+    if (n > 16) std::memcpy(to, from, n);
+    else copy_upto16(to, from, n);
+}
+
 /// `s`: the first `field` bytes of `bytes`, NUL-padded (`store_string`, inline).
 WIREPACK_DETAIL_ALWAYS_INLINE void store_bytes(std::byte* at, std::size_t field, const std::string& bytes) noexcept {
     const std::size_t copied = bytes.size() < field ? bytes.size() : field;
@@ -297,12 +308,12 @@ WIREPACK_DETAIL_ALWAYS_INLINE void store_bytes(std::byte* at, std::size_t field,
     if (copied != field) std::memset(at + copied, 0, field - copied);
 }
 
-/// Packs the one value `v` of kind `kind` (`r.kind`, or `r.element` in a repeated
-/// run) at `at`. Requires: `kind` is neither `repeated` nor `pad`.
+/// Packs the one value `v` of kind `kind` (`s.kind`, or `s.element` in a repeated
+/// step) at `at`. Requires: `kind` is not `repeated`, `pad` or `end`.
 template <boost::endian::order Order>
-WIREPACK_DETAIL_ALWAYS_INLINE void pack_value(run_kind kind, const run& r, std::byte* at, const value& v) {
-    const char code = r.code;     // read only by the cases that need them
-    const std::size_t field = r.count;
+WIREPACK_DETAIL_ALWAYS_INLINE void pack_value(run_kind kind, const step& s, std::byte* at, const value& v) {
+    const char code = s.code;     // read only by the cases that need them
+    const std::size_t field = s.count;
     switch (kind) {
     case run_kind::i8: store<Order>(at, integer_from_value<std::int8_t>(code, v)); return;
     case run_kind::u8: store<Order>(at, integer_from_value<std::uint8_t>(code, v)); return;
@@ -340,7 +351,8 @@ WIREPACK_DETAIL_ALWAYS_INLINE void pack_value(run_kind kind, const run& r, std::
         return;
     }
     case run_kind::repeated:
-    case run_kind::pad: break;
+    case run_kind::pad:
+    case run_kind::end: break;
     }
     unreachable();
 }
@@ -364,8 +376,11 @@ WIREPACK_DETAIL_ALWAYS_INLINE void set_bytes(value& v, const std::byte* data, st
         // internal memcpy as overlapping (-Wrestrict).
         if (held.size() != length) held.resize(length);
         copy_small(held.data(), chars, length);
-    } else if (length == 0) {
-        v.template emplace<bytes_index>();
+    } else if (length <= std::string().capacity()) {
+        // A new string that fits the string's own buffer: built empty and appended
+        // to, with libstdc++ half the instructions of emplace(chars, length), which
+        // goes through a temporary.
+        v.template emplace<bytes_index>().append(chars, length);
     } else {
         v.template emplace<bytes_index>(chars, length);
     }
@@ -378,11 +393,11 @@ WIREPACK_DETAIL_ALWAYS_INLINE void unpack_integer(const std::byte* at, value& v)
     else set_value<uint_index>(v, static_cast<std::uint64_t>(x));
 }
 
-/// Unpacks the one value of kind `kind` (`r.kind`, or `r.element` in a repeated run)
-/// at `at` into `v`. Requires: `kind` is neither `repeated` nor `pad`.
+/// Unpacks the one value of kind `kind` (`s.kind`, or `s.element` in a repeated
+/// step) at `at` into `v`. Requires: `kind` is not `repeated`, `pad` or `end`.
 template <boost::endian::order Order>
-WIREPACK_DETAIL_ALWAYS_INLINE void unpack_value(run_kind kind, const run& r, const std::byte* at, value& v) {
-    const std::size_t field = r.count;
+WIREPACK_DETAIL_ALWAYS_INLINE void unpack_value(run_kind kind, const step& s, const std::byte* at, value& v) {
+    const std::size_t field = s.count;
     switch (kind) {
     case run_kind::i8: unpack_integer<Order, std::int8_t>(at, v); return;
     case run_kind::u8: unpack_integer<Order, std::uint8_t>(at, v); return;
@@ -405,14 +420,411 @@ WIREPACK_DETAIL_ALWAYS_INLINE void unpack_value(run_kind kind, const run& r, con
         return;
     }
     case run_kind::repeated:
-    case run_kind::pad: break;
+    case run_kind::pad:
+    case run_kind::end: break;
     }
     unreachable();
+}
+
+// ---- The general code for what the fast path leaves -----------------------------------------
+
+/// The `end` step after `s`, whose offset is the struct's size.
+[[nodiscard]] inline const step& end_of(const step* s) noexcept {
+    while (s->kind != run_kind::end) ++s;
+    return *s;
+}
+
+/// Packs the values of step `s` (at `v`) into the struct at `out`. If a value is
+/// refused, zeroes the struct from that value on (CPython zeroes the whole struct
+/// before packing) and lets the error through.
+template <boost::endian::order Order>
+void pack_step(const step& s, std::byte* out, const value* v) {
+    if (s.kind == run_kind::pad) {
+        fill_zero(out + s.offset, s.count);
+        return;
+    }
+    const bool repeated = s.kind == run_kind::repeated;
+    const std::size_t count = repeated ? s.count : 1;
+    const std::size_t stride = repeated ? s.stride : 0;
+    std::size_t at = s.offset;
+    try {
+        for (std::size_t k = 0; k < count; ++k, at += stride) pack_value<Order>(s.element, s, out + at, v[k]);
+    } catch (...) {
+        fill_zero(out + at, end_of(&s).offset - at);
+        throw;
+    }
+}
+
+/// Packs step `s` with the general code: for a value the fast code does not take,
+/// and for the steps it never takes.
+WIREPACK_DETAIL_NOINLINE inline void pack_one(const step& s, std::byte* out, const value* v) {
+    if (s.big_endian) pack_step<boost::endian::order::big>(s, out, v);
+    else pack_step<boost::endian::order::little>(s, out, v);
+}
+
+/// Packs the steps from `s` to the end with the general code, in a loop.
+WIREPACK_DETAIL_NOINLINE inline void pack_rest(const step* s, std::byte* out, const value* v) {
+    for (; s->kind != run_kind::end; v += s->value_count(), ++s) pack_one(*s, out, v);
+}
+
+template <boost::endian::order Order>
+void unpack_step(const step& s, const std::byte* in, value* v) {
+    if (s.kind == run_kind::pad) return;  // only in the packing table
+    const bool repeated = s.kind == run_kind::repeated;
+    const std::size_t count = repeated ? s.count : 1;
+    const std::size_t stride = repeated ? s.stride : 0;
+    const std::byte* at = in + s.offset;
+    for (std::size_t k = 0; k < count; ++k, at += stride) unpack_value<Order>(s.element, s, at, v[k]);
+}
+
+/// Unpacks step `s` with the general code (see `pack_one`).
+WIREPACK_DETAIL_NOINLINE inline void unpack_one(const step& s, const std::byte* in, value* v) {
+    if (s.big_endian) unpack_step<boost::endian::order::big>(s, in, v);
+    else unpack_step<boost::endian::order::little>(s, in, v);
+}
+
+/// Unpacks the steps from `s` to the end with the general code, in a loop.
+WIREPACK_DETAIL_NOINLINE inline void unpack_rest(const step* s, const std::byte* in, value* v) {
+    for (; s->kind != run_kind::end; v += s->value_count(), ++s) unpack_one(*s, in, v);
+}
+
+// ---- The fast path: a chain of handlers ------------------------------------------------------
+//
+// Each `*_fast` function below does the common case of one value with no call, or
+// returns false having written nothing; its handler then passes the value on to
+// slower code (in the end the general code, which raises CPython's error if there
+// is one) as a tail call. Either way the chain goes on with the next step, and the
+// fast path needs no stack frame.
+
+/// The active alternative `Index` of `v`. Requires: `v.index() == Index`.
+template <std::size_t Index>
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE const auto& held(const value& v) noexcept {
+    return *std::get_if<Index>(&v);
+}
+
+/// An int of the expected signedness, then of the other one, in range.
+template <class Wire, boost::endian::order Order>
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool pack_integer_fast(std::byte* at, const step&, const value& v) noexcept {
+    constexpr std::size_t likely_index = std::is_signed_v<Wire> ? int_index : uint_index;
+    constexpr std::size_t other_index = std::is_signed_v<Wire> ? uint_index : int_index;
+    const std::size_t index = v.index();
+    if (index == likely_index) [[likely]] {
+        const auto x = held<likely_index>(v);
+        if (!std::in_range<Wire>(x)) return false;
+        store<Order>(at, static_cast<Wire>(x));
+        return true;
+    }
+    if (index != other_index) return false;
+    const auto x = held<other_index>(v);
+    if (!std::in_range<Wire>(x)) return false;
+    store<Order>(at, static_cast<Wire>(x));
+    return true;
+}
+
+/// A float below the overflow threshold (so neither a NaN nor an infinity).
+template <boost::endian::order Order>
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool pack_single_fast(std::byte* at, const step&, const value& v) noexcept {
+    if (v.index() != double_index) return false;
+    const double x = held<double_index>(v);
+    if (!(std::fabs(x) < float_overflow_threshold)) return false;
+    store<Order>(at, static_cast<float>(x));
+    return true;
+}
+
+template <boost::endian::order Order>
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool pack_double_fast(std::byte* at, const step&, const value& v) noexcept {
+    if (v.index() != double_index) return false;
+    store<Order>(at, held<double_index>(v));
+    return true;
+}
+
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool pack_bool_fast(std::byte* at, const step&, const value& v) noexcept {
+    if (v.index() != bool_index) return false;
+    *at = static_cast<std::byte>(held<bool_index>(v));
+    return true;
+}
+
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool pack_char_fast(std::byte* at, const step&, const value& v) noexcept {
+    if (v.index() != bytes_index || held<bytes_index>(v).size() != 1) return false;
+    *at = static_cast<std::byte>(held<bytes_index>(v)[0]);
+    return true;
+}
+
+/// `s`: a string of exactly the field's length, `Field` (at most 16). One to cut
+/// or pad goes to `pack_bytes_then_next`.
+template <std::size_t Field>
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool pack_bytes_fast(std::byte* at, const step&, const value& v) noexcept {
+    static_assert(Field <= 16);
+    if (v.index() != bytes_index || held<bytes_index>(v).size() != Field) return false;
+    if constexpr (Field != 0) std::memcpy(at, held<bytes_index>(v).data(), Field);  // `at` may be null for a 0-byte struct
+    return true;
+}
+
+/// Sets `v` to `x` as alternative `Index`: in place when it holds that one already,
+/// else by replacing a bool, int or float (no destructor to run: two stores).
+/// Returns false for a string, which the general code replaces.
+template <std::size_t Index, class T>
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool set_fast(value& v, T x) noexcept {
+    const std::size_t index = v.index();
+    if (index == Index) [[likely]] {
+        *std::get_if<Index>(&v) = x;
+        return true;
+    }
+    if (index >= bytes_index) return false;
+    if (v.index() >= bytes_index) unreachable();  // lets clang drop the string's destructor too
+    v.template emplace<Index>(x);
+    return true;
+}
+
+template <class Wire, boost::endian::order Order>
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool unpack_integer_fast(const std::byte* at, const step&, value& v) noexcept {
+    const Wire x = load<Wire, Order>(at);
+    if constexpr (std::is_signed_v<Wire>) return set_fast<int_index>(v, static_cast<std::int64_t>(x));
+    else return set_fast<uint_index>(v, static_cast<std::uint64_t>(x));
+}
+
+template <class Wire, boost::endian::order Order>
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool unpack_float_fast(const std::byte* at, const step&, value& v) noexcept {
+    return set_fast<double_index>(v, static_cast<double>(load<Wire, Order>(at)));
+}
+
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool unpack_bool_fast(const std::byte* at, const step&, value& v) noexcept {
+    return set_fast<bool_index>(v, *at != std::byte{0});
+}
+
+/// `s` and `c`: overwrites a string of the field's length (`Field`, at most 16) in
+/// place. Anything else needs an allocation or a resize (`set_bytes_then_next`).
+template <std::size_t Field>
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool unpack_bytes_fast(const std::byte* at, const step&, value& v) noexcept {
+    static_assert(Field <= 16);
+    if (v.index() != bytes_index) return false;
+    std::string& bytes = *std::get_if<bytes_index>(&v);
+    if (bytes.size() != Field) return false;
+    if constexpr (Field != 0) std::memcpy(bytes.data(), at, Field);  // `at` may be null for a 0-byte struct
+    return true;
+}
+
+using pack_fast_function = bool (*)(std::byte*, const step&, const value&) noexcept;
+using unpack_fast_function = bool (*)(const std::byte*, const step&, value&) noexcept;
+
+/// The handler of a step that only the general code does, and where the others
+/// go for a value they do not take. Out of line: the call in it would otherwise
+/// cost every handler a stack frame.
+WIREPACK_DETAIL_NOINLINE inline void pack_general_then_next(const step* s, std::byte* out, const value* v) {
+    pack_one(*s, out, v);
+    const std::size_t used = s->value_count();
+    ++s;
+    return s->pack(s, out, v + used);
+}
+
+/// Where an `s` field of at most 16 bytes goes for a string to cut or pad.
+WIREPACK_DETAIL_NOINLINE inline void pack_bytes_then_next(const step* s, std::byte* out, const value* v) {
+    if (v->index() != bytes_index) return pack_general_then_next(s, out, v);
+    const std::string& bytes = held<bytes_index>(*v);
+    std::byte* const at = out + s->offset;
+    const std::size_t copied = bytes.size() < s->count ? bytes.size() : s->count;
+    copy_upto16(at, bytes.data(), copied);
+    zero_upto16(at + copied, s->count - copied);
+    ++s;
+    return s->pack(s, out, v + 1);
+}
+
+/// The handler of a step of one value that `Pack` usually does, and `Otherwise`
+/// does when it does not.
+template <pack_fast_function Pack, pack_handler Otherwise = pack_general_then_next>
+void pack_then_next(const step* s, std::byte* out, const value* v) {
+    if (!Pack(out + s->offset, *s, *v)) [[unlikely]] return Otherwise(s, out, v);
+    ++s;
+    return s->pack(s, out, v + 1);
+}
+
+/// The handler of a pad of at most 16 bytes.
+inline void zero_then_next(const step* s, std::byte* out, const value* v) {
+    zero_upto16(out + s->offset, s->count);
+    ++s;
+    return s->pack(s, out, v);
+}
+
+inline void pack_end(const step*, std::byte*, const value*) noexcept {}
+
+WIREPACK_DETAIL_NOINLINE inline void unpack_general_then_next(const step* s, const std::byte* in, value* v) {
+    unpack_one(*s, in, v);
+    const std::size_t used = s->value_count();
+    ++s;
+    return s->unpack(s, in, v + used);
+}
+
+/// `set_bytes`, as a call: clang makes no tail call from a function whose locals
+/// had their address taken, as `set_bytes` inlined would.
+WIREPACK_DETAIL_NOINLINE inline void set_bytes_at(const step& s, const std::byte* in, value& v) {
+    set_bytes(v, in + s.offset, s.count);
+}
+
+/// Where `s` and `c` go for a string to allocate or resize (as when `unpack`
+/// fills a new vector): `set_bytes`, without the general code's dispatch.
+WIREPACK_DETAIL_NOINLINE inline void set_bytes_then_next(const step* s, const std::byte* in, value* v) {
+    set_bytes_at(*s, in, *v);
+    ++s;
+    return s->unpack(s, in, v + 1);
+}
+
+template <unpack_fast_function Unpack, unpack_handler Otherwise = unpack_general_then_next>
+void unpack_then_next(const step* s, const std::byte* in, value* v) {
+    if (!Unpack(in + s->offset, *s, *v)) [[unlikely]] return Otherwise(s, in, v);
+    ++s;
+    return s->unpack(s, in, v + 1);
+}
+
+inline void unpack_end(const step*, const std::byte*, value*) noexcept {}
+
+/// The longest `s` field and pad the handlers copy or zero inline.
+inline constexpr std::size_t fast_field_limit = 16;
+
+/// The handlers of `s` fields of 0 to 16 bytes.
+template <std::size_t... Fields>
+[[nodiscard]] constexpr pack_handler pack_bytes_handler(std::size_t field, std::index_sequence<Fields...>) noexcept {
+    constexpr pack_handler handlers[] = {pack_then_next<pack_bytes_fast<Fields>, pack_bytes_then_next>...};
+    return handlers[field];
+}
+template <std::size_t... Fields>
+[[nodiscard]] constexpr unpack_handler unpack_bytes_handler(std::size_t field, std::index_sequence<Fields...>) noexcept {
+    constexpr unpack_handler handlers[] = {unpack_then_next<unpack_bytes_fast<Fields>, set_bytes_then_next>...};
+    return handlers[field];
+}
+using fast_fields = std::make_index_sequence<fast_field_limit + 1>;
+
+/// The handler that packs a step of one value of kind `kind` (or a pad or `s`
+/// field of `field` bytes).
+template <boost::endian::order Order>
+[[nodiscard]] constexpr pack_handler pack_handler_of(run_kind kind, std::size_t field) noexcept {
+    switch (kind) {
+    case run_kind::i8: return pack_then_next<pack_integer_fast<std::int8_t, Order>>;
+    case run_kind::u8: return pack_then_next<pack_integer_fast<std::uint8_t, Order>>;
+    case run_kind::i16: return pack_then_next<pack_integer_fast<std::int16_t, Order>>;
+    case run_kind::u16: return pack_then_next<pack_integer_fast<std::uint16_t, Order>>;
+    case run_kind::i32: return pack_then_next<pack_integer_fast<std::int32_t, Order>>;
+    case run_kind::u32: return pack_then_next<pack_integer_fast<std::uint32_t, Order>>;
+    case run_kind::i64: return pack_then_next<pack_integer_fast<std::int64_t, Order>>;
+    case run_kind::u64: return pack_then_next<pack_integer_fast<std::uint64_t, Order>>;
+    case run_kind::boolean: return pack_then_next<pack_bool_fast>;
+    case run_kind::character: return pack_then_next<pack_char_fast>;
+    case run_kind::single: return pack_then_next<pack_single_fast<Order>>;
+    case run_kind::double_: return pack_then_next<pack_double_fast<Order>>;
+    case run_kind::bytes:
+        return field <= fast_field_limit ? pack_bytes_handler(field, fast_fields{}) : pack_general_then_next;
+    case run_kind::pad: return field <= fast_field_limit ? zero_then_next : pack_general_then_next;
+    case run_kind::end: return pack_end;
+    case run_kind::pointer:  // `P` also takes a negative int
+    case run_kind::half:
+    case run_kind::pascal:
+    case run_kind::repeated: break;
+    }
+    return pack_general_then_next;
+}
+
+/// The handler that unpacks a step of one value of kind `kind`.
+template <boost::endian::order Order>
+[[nodiscard]] constexpr unpack_handler unpack_handler_of(run_kind kind, std::size_t field) noexcept {
+    switch (kind) {
+    case run_kind::i8: return unpack_then_next<unpack_integer_fast<std::int8_t, Order>>;
+    case run_kind::u8: return unpack_then_next<unpack_integer_fast<std::uint8_t, Order>>;
+    case run_kind::i16: return unpack_then_next<unpack_integer_fast<std::int16_t, Order>>;
+    case run_kind::u16: return unpack_then_next<unpack_integer_fast<std::uint16_t, Order>>;
+    case run_kind::i32: return unpack_then_next<unpack_integer_fast<std::int32_t, Order>>;
+    case run_kind::u32: return unpack_then_next<unpack_integer_fast<std::uint32_t, Order>>;
+    case run_kind::i64: return unpack_then_next<unpack_integer_fast<std::int64_t, Order>>;
+    case run_kind::u64: return unpack_then_next<unpack_integer_fast<std::uint64_t, Order>>;
+    case run_kind::pointer: return unpack_handler_of<Order>(integer_kind<std::uintptr_t>(), field);
+    case run_kind::boolean: return unpack_then_next<unpack_bool_fast>;
+    case run_kind::character:
+    case run_kind::bytes:
+        return field <= fast_field_limit ? unpack_bytes_handler(field, fast_fields{}) : unpack_general_then_next;
+    case run_kind::single: return unpack_then_next<unpack_float_fast<float, Order>>;
+    case run_kind::double_: return unpack_then_next<unpack_float_fast<double, Order>>;
+    case run_kind::end: return unpack_end;
+    case run_kind::half:
+    case run_kind::pascal:
+    case run_kind::repeated:
+    case run_kind::pad: break;
+    }
+    return unpack_general_then_next;
+}
+
+// ---- Compiling a format into steps -----------------------------------------------------------
+
+/// Runs up to this long (`16h`) become one step per value.
+inline constexpr std::size_t unrolled_run_limit = 16;
+
+/// The step at this index, if not `end`, gets the handler `pack_rest` or
+/// `unpack_rest`, which does the rest of the format in a loop: without tail calls
+/// (-O0, -O1) a chain of handlers is no deeper than this.
+inline constexpr std::size_t chained_steps_limit = 64;
+
+/// The steps of parsed `items` in the order of their offsets, then `end`. For
+/// packing, every `x` item and native alignment gap is a pad step (adjacent ones
+/// merged); for unpacking there are none. `size` is the struct's size: a
+/// zero-count item at the end (`"@c0i"`) still aligns, and `parse_format` does
+/// not report it, so the gap before it is found here. The table never grows with
+/// the repeat counts beyond `unrolled_run_limit` steps per item.
+[[nodiscard]] inline std::vector<step> compile_steps(std::span<const format_item> items, byte_order order,
+                                                     std::size_t size, bool packing) {
+    const bool native = order == byte_order::native;
+    const bool big = endian_of(order) == boost::endian::order::big;
+    std::vector<step> steps;
+    const auto add = [&](std::size_t offset, std::size_t count, run_kind kind, run_kind element, char code,
+                         std::size_t stride) {
+        steps.push_back({nullptr, nullptr, offset, count, kind, element, code, static_cast<std::uint8_t>(stride), big});
+    };
+    const auto add_pad = [&](std::size_t offset, std::size_t count) {
+        if (!packing || count == 0) return;
+        if (!steps.empty() && steps.back().kind == run_kind::pad && steps.back().offset + steps.back().count == offset) {
+            steps.back().count += count;
+        } else {
+            add(offset, count, run_kind::pad, run_kind::pad, 'x', 1);
+        }
+    };
+
+    std::size_t end = 0;  // where the previous item ends
+    for (const format_item& item : items) {
+        add_pad(end, item.offset - end);
+        end = item.offset + item.byte_size();
+        if (item.code == 'x') {
+            add_pad(item.offset, item.count);
+            continue;
+        }
+        const run_kind kind = native ? kind_of<true>(item.code) : kind_of<false>(item.code);
+        if (kind == run_kind::bytes || kind == run_kind::pascal) {
+            add(item.offset, item.count, kind, kind, item.code, 1);
+        } else if (item.count <= unrolled_run_limit) {
+            for (std::size_t k = 0; k < item.count; ++k) add(item.offset + k * item.element_size, 1, kind, kind, item.code, 1);
+        } else {
+            add(item.offset, item.count, run_kind::repeated, kind, item.code, item.element_size);
+        }
+    }
+    add_pad(end, size - end);
+    add(size, 0, run_kind::end, run_kind::end, '\0', 1);
+
+    using boost::endian::order;
+    for (step& s : steps) {
+        if (packing) {
+            s.pack = big ? pack_handler_of<order::big>(s.kind, s.count) : pack_handler_of<order::little>(s.kind, s.count);
+        } else {
+            s.unpack = big ? unpack_handler_of<order::big>(s.kind, s.count)
+                           : unpack_handler_of<order::little>(s.kind, s.count);
+        }
+    }
+    if (steps.size() > chained_steps_limit) {
+        step& s = steps[chained_steps_limit - 1];
+        if (packing) s.pack = pack_rest;
+        else s.unpack = unpack_rest;
+    }
+    return steps;
 }
 
 }  // namespace detail
 
 /// A struct format parsed once at run time, like Python's `struct.Struct`.
+/// A moved-from `Struct` can only be assigned to or destroyed.
 ///
 ///     wirepack::Struct header("!HI");
 ///     auto bytes = header.pack({7, 42});
@@ -467,8 +879,8 @@ public:
     ///
     ///     auto b = wirepack::Struct("<h").pack({-2});   // fe ff
     [[nodiscard]] std::vector<std::byte> pack(std::span<const value> values) const {
-        std::vector<std::byte> out(checked_count(values, "pack"));  // zero-filled: pad bytes are done
-        pack_unchecked<false>(out.data(), values.data());
+        std::vector<std::byte> out(checked_count(values, "pack"));
+        pack_unchecked(out.data(), values.data());
         return out;
     }
     [[nodiscard]] std::vector<std::byte> pack(std::initializer_list<value> values) const {
@@ -485,10 +897,10 @@ public:
     void pack_into(std::span<std::byte> buffer, std::ptrdiff_t offset, std::span<const value> values) const {
         checked_count(values, "pack_into");
         const auto where = detail::locate(buffer.size(), offset, size());
-        if (where.error != errc{}) {
+        if (where.error != errc{}) [[unlikely]] {
             detail::throw_window_error(where.error, detail::direction::packing, buffer.size(), offset, size());
         }
-        pack_unchecked<true>(buffer.data() + where.start, values.data());
+        pack_unchecked(buffer.data() + where.start, values.data());
     }
     void pack_into(std::span<std::byte> buffer, std::ptrdiff_t offset, std::initializer_list<value> values) const {
         pack_into(buffer, offset, std::span<const value>(values.begin(), values.size()));
@@ -496,7 +908,7 @@ public:
 
     /// Unpacks exactly `size()` bytes. Throws `wirepack::error` for any other size.
     [[nodiscard]] std::vector<value> unpack(std::span<const std::byte> bytes) const {
-        if (bytes.size() != size()) detail::throw_unpack_size(size());
+        if (bytes.size() != size()) [[unlikely]] detail::throw_unpack_size(size());
         std::vector<value> values(value_count());
         unpack_unchecked(bytes.data(), values.data());
         return values;
@@ -514,8 +926,8 @@ public:
     ///         handle(fields);
     ///     }
     void unpack_into(std::span<const std::byte> bytes, std::vector<value>& out) const {
-        if (bytes.size() != size()) detail::throw_unpack_size(size());
-        out.resize(value_count());
+        if (bytes.size() != size()) [[unlikely]] detail::throw_unpack_size(size());
+        if (out.size() != value_count()) [[unlikely]] return resize_and_unpack(bytes.data(), out);
         unpack_unchecked(bytes.data(), out.data());
     }
 
@@ -567,107 +979,46 @@ private:
     Struct() = default;
 
     void compile() {
-        runs_ = detail::compile_runs(items_, summary_.order, summary_.size, first_value_run_);
-        big_endian_ = detail::endian_of(summary_.order) == boost::endian::order::big;
+        pack_steps_ = detail::compile_steps(items_, summary_.order, summary_.size, true);
+        unpack_steps_ = detail::compile_steps(items_, summary_.order, summary_.size, false);
     }
 
     /// `size()`, once `values` has the right count for `operation` (named in the error).
     std::size_t checked_count(std::span<const value> values, const char* operation) const {
-        if (values.size() != value_count()) detail::throw_value_count(value_count(), values.size(), operation);
+        if (values.size() != value_count()) [[unlikely]] {
+            detail::throw_value_count(value_count(), values.size(), operation);
+        }
         return size();
     }
 
-    /// Writes `values` (exactly `value_count()` of them) at `out` (`size()` bytes).
-    /// `ZeroPads`: write the pad bytes too, and zero the rest of the struct from a
-    /// refused value on, as CPython leaves it; otherwise `out` is already all zero.
-    template <bool ZeroPads>
+    /// Writes `values` (exactly `value_count()` of them) at `out` (`size()` bytes),
+    /// pad bytes included. If a value is refused, the struct is zero from it on.
     void pack_unchecked(std::byte* out, const value* values) const {
-        using boost::endian::order;
-        if (big_endian_) pack_runs<order::big, ZeroPads>(out, values);
-        else pack_runs<order::little, ZeroPads>(out, values);
-    }
-
-    template <boost::endian::order Order, bool ZeroPads>
-    void pack_runs(std::byte* out, const value* v) const {
-        using detail::run;
-        // `end()` rather than `data() + size()`: clang divides and multiplies back by
-        // `sizeof(run)` for the latter.
-        const run* r = std::to_address(runs_.begin());
-        const run* const first_value = r + first_value_run_;
-        const run* const end = std::to_address(runs_.end());
-        if constexpr (ZeroPads) {
-            for (; r != first_value; ++r) detail::fill_zero(out + r->offset, r->count);
-        }
-        r = first_value;
-        // No lambda or helper owns this loop, so `r` stays in a register and the
-        // handler still sees which run refused its value.
-        try {
-            for (; r != end; ++r) {
-                if (r->kind == detail::run_kind::repeated) [[unlikely]] {
-                    pack_repeated<Order, ZeroPads>(out, *r, v);
-                    v += r->count;
-                } else {
-                    detail::pack_value<Order>(r->kind, *r, out + r->offset, *v);
-                    ++v;
-                }
-            }
-        } catch (...) {
-            if constexpr (ZeroPads) {
-                // pack_repeated zeroes from its own refused value.
-                if (r->kind != detail::run_kind::repeated) detail::fill_zero(out + r->offset, size() - r->offset);
-            }
-            throw;
-        }
-    }
-
-    template <boost::endian::order Order, bool ZeroPads>
-    void pack_repeated(std::byte* out, const detail::run& r, const value* v) const {
-        std::size_t at = r.offset;
-        try {
-            for (std::size_t k = 0; k < r.count; ++k, at += r.stride) {
-                detail::pack_value<Order>(r.element, r, out + at, v[k]);
-            }
-        } catch (...) {
-            if constexpr (ZeroPads) detail::fill_zero(out + at, size() - at);
-            throw;
-        }
+        const detail::step* first = pack_steps_.data();
+        first->pack(first, out, values);
     }
 
     /// Reads the struct at `in` (`size()` bytes) into `out` (`value_count()` values).
     void unpack_unchecked(const std::byte* in, value* out) const {
-        using boost::endian::order;
-        if (big_endian_) unpack_runs<order::big>(in, out);
-        else unpack_runs<order::little>(in, out);
+        const detail::step* first = unpack_steps_.data();
+        first->unpack(first, in, out);
     }
 
-    template <boost::endian::order Order>
-    void unpack_runs(const std::byte* in, value* v) const {
-        using detail::run;
-        const run* const end = std::to_address(runs_.end());  // see pack_runs
-        for (const run* r = std::to_address(runs_.begin()) + first_value_run_; r != end; ++r, ++v) {
-            if (r->kind == detail::run_kind::repeated) [[unlikely]] {
-                unpack_repeated<Order>(in, *r, v);
-                v += r->count - 1;  // at least 2: parse_format drops empty items
-                continue;
-            }
-            detail::unpack_value<Order>(r->kind, *r, in + r->offset, *v);
-        }
-    }
-
-    template <boost::endian::order Order>
-    static void unpack_repeated(const std::byte* in, const detail::run& r, value* v) {
-        const std::byte* at = in + r.offset;
-        for (std::size_t k = 0; k < r.count; ++k, at += r.stride) detail::unpack_value<Order>(r.element, r, at, v[k]);
+    /// `unpack_into` for a vector of another size. Out of line, so that the usual
+    /// call makes no other call and needs no stack frame of its own.
+    WIREPACK_DETAIL_NOINLINE void resize_and_unpack(const std::byte* in, std::vector<value>& out) const {
+        out.resize(value_count());
+        unpack_unchecked(in, out.data());
     }
 
     std::string format_;
     format_summary summary_;
     std::vector<format_item> items_;
-    std::vector<detail::run> runs_;    ///< pads first, then the runs with values
-    std::size_t first_value_run_ = 0;  ///< index in `runs_` of the first run with values
-    bool big_endian_ = false;          ///< the byte order, native resolved
+    std::vector<detail::step> pack_steps_;    ///< values and pads, then `end`
+    std::vector<detail::step> unpack_steps_;  ///< values, then `end`
 };
 
 }  // namespace wirepack
 
 #undef WIREPACK_DETAIL_ALWAYS_INLINE
+#undef WIREPACK_DETAIL_NOINLINE
