@@ -3,7 +3,10 @@
 #   cmake -D MODE=find_package|add_subdirectory -D CONSUMER_SOURCE_DIR=...
 #         -D WORK_DIR=... -D WIREPACK_SOURCE_DIR=... -D WIREPACK_BINARY_DIR=...
 #         -D CONFIG=... -D GENERATOR=... -D MAKE_PROGRAM=... -D CXX_COMPILER=...
-#         -P run_consumer.cmake
+#         [-D SANITIZE=address,undefined] -P run_consumer.cmake
+#
+# SANITIZE is the WIREPACK_SANITIZE wirepack was built with: the installed wirepack::net
+# library then calls the sanitizer runtimes, which the consumer must link too.
 #
 # find_package first installs the wirepack build tree into WORK_DIR/prefix.
 
@@ -24,6 +27,11 @@ set(configure_args
   -G ${GENERATOR}
   -D CMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}
   -D CMAKE_CXX_COMPILER=${CXX_COMPILER})
+if(SANITIZE)
+  list(APPEND configure_args
+    "-DCMAKE_CXX_FLAGS=-fsanitize=${SANITIZE}"
+    "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=${SANITIZE}")
+endif()
 set(config_args "")
 if(CONFIG)
   list(APPEND configure_args -D CMAKE_BUILD_TYPE=${CONFIG})
