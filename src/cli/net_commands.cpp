@@ -303,10 +303,13 @@ private:
             std::error_code failure;
             net::stream_socket socket = listener_.accept(failure);
             if (failure) {
-                if (!would_block(failure)) pause_accepting(failure);
+                if (!would_block(failure)) {
+                    pause_accepting(failure);
+                } else {
+                    accept_trouble_reported_ = false;  // the backlog is drained: the trouble is over
+                }
                 return;
             }
-            accept_trouble_reported_ = false;
             add_connection(std::move(socket));
         }
     }
@@ -315,7 +318,8 @@ private:
     /// in the backlog and the listener stays readable: a level-triggered loop would spin
     /// on it. So the listener is left out of the epoll set for `accept_pause` (less when
     /// a connection closes first and frees a descriptor), and the trouble is reported once
-    /// until an accept succeeds again.
+    /// until the backlog is drained. (Not until the next successful accept: at the limit,
+    /// every closing client lets exactly one more in and the next accept fails again.)
     void pause_accepting(std::error_code failure) {
         if (!accept_trouble_reported_) {
             report("cannot accept a connection: " + message_of(failure) + "; retrying every " +
