@@ -38,9 +38,9 @@ static_assert(max_datagrams_per_receive == IOV_MAX);
 
 /// Datagrams per sendmmsg call, and so the size of the arrays on the stack.
 constexpr std::size_t datagrams_per_call = 64;
-/// Segments per UDP_SEGMENT send: the kernel's UDP_MAX_SEGMENTS of the kernels that
-/// introduced it (newer ones take 128).
-constexpr std::size_t segments_per_offload = 64;
+/// Segments per UDP_SEGMENT send on kernels before 6.x (UDP_MAX_SEGMENTS; newer ones
+/// take 128). A socket starts with 128 and learns from the first EINVAL (send_segments).
+constexpr std::size_t older_kernel_max_segments = 64;
 /// A slot that holds any buffer UDP_GRO hands over: at most 64 KiB of payload.
 constexpr std::size_t coalesced_slot_size = 65536;
 /// Room for the UDP_GRO control message (an int: the segment size) of one slot.
@@ -198,6 +198,13 @@ std::error_code send_offloaded(int fd, std::span<const std::byte> bytes, std::si
         if (::sendmsg(fd, &header, MSG_NOSIGNAL) >= 0) return {};
         if (errno != EINTR) return call_error(fd);
     }
+}
+
+/// Whether the kernel knows UDP_SEGMENT (Linux 4.18 and later) for the socket `fd`.
+bool kernel_has_udp_segment(int fd) noexcept {
+    int size = 0;
+    socklen_t length = sizeof size;
+    return ::getsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, &length) == 0;
 }
 
 /// Whether a failed UDP_SEGMENT send means "not this way" rather than a real failure:
@@ -402,8 +409,10 @@ udp_socket udp_socket::open(int family, udp_options options) {
     socket.family_ = family;
     const std::size_t maximum = family_maximum(family);
     socket.max_payload_ = std::min(options.max_payload.value_or(maximum), maximum);
-    socket.segmentation_allowed_ = options.segmentation_offload;
     const int fd = socket.fd_.get();
+    // Asked once here, not on every send_segments: the probe is a system call, as
+    // costly as a tenth of a 64-datagram UDP_SEGMENT send.
+    socket.segmentation_allowed_ = options.segmentation_offload && kernel_has_udp_segment(fd);
     const std::string subject = "(new UDP socket)";
     if (options.reuse_address) set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR", subject);
     if (options.reuse_port) set_int_option(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT", subject);
@@ -638,12 +647,7 @@ std::size_t udp_socket::receive_batch(datagram_batch& batch) {
     return batch.size();
 }
 
-bool udp_socket::segmentation_offload() const {
-    if (!segmentation_allowed_ || segmentation_refused_) return false;
-    int size = 0;
-    socklen_t length = sizeof size;
-    return ::getsockopt(fd_.get(), SOL_UDP, UDP_SEGMENT, &size, &length) == 0;
-}
+bool udp_socket::segmentation_offload() const noexcept { return segmentation_allowed_ && !segmentation_refused_; }
 
 void udp_socket::send_segments(std::span<const std::byte> bytes, std::size_t segment_size, const endpoint& to) {
     if (segment_size == 0) {
@@ -651,16 +655,24 @@ void udp_socket::send_segments(std::span<const std::byte> bytes, std::size_t seg
                                 "send_segments to " + to.to_string() + ": segment size 0");
     }
     if (segment_size > max_payload_) throw_too_large(segment_size, max_payload_, "send_segments to " + to.to_string());
-    const std::size_t per_offload = std::min(segments_per_offload, family_maximum(family_) / segment_size);
-    bool offload = per_offload >= 2 && segmentation_offload();
+    const auto per_offload = [&] { return std::min(segments_per_offload_, family_maximum(family_) / segment_size); };
+    bool offload = per_offload() >= 2 && segmentation_offload();
     std::size_t offset = 0;
     while (offset < bytes.size()) {
         const std::size_t left = bytes.size() - offset;
         if (offload && left > segment_size) {
-            const std::size_t chunk = std::min(left, per_offload * segment_size);
+            const std::size_t segments = (left + segment_size - 1) / segment_size;
+            const std::size_t chunk = std::min(left, per_offload() * segment_size);
             const auto error = send_offloaded(fd_.get(), bytes.subspan(offset, chunk), segment_size, to);
             if (!error) {
                 offset += chunk;
+                continue;
+            }
+            if (error == std::errc::invalid_argument && segments_per_offload_ > older_kernel_max_segments &&
+                std::min(segments, per_offload()) > older_kernel_max_segments) {
+                // An older kernel's limit (or a segment over the path MTU, which the retry
+                // with 64 reports again): this socket sends 64 at a time from now on.
+                segments_per_offload_ = older_kernel_max_segments;
                 continue;
             }
             if (!is_offload_refusal(error)) throw_error(error, "sendmsg (UDP_SEGMENT) " + to.to_string());
