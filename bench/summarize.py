@@ -12,6 +12,10 @@ With --net, the table of bench/net_run.sh instead, from DIR/net.json (net_bench'
 Google Benchmark output, every run):
 
     summarize.py --net DIR
+
+With --udp, the tables of bench/udp_run.sh, from DIR/udp.json (udp_bench's output):
+
+    summarize.py --udp DIR
 """
 
 import json
@@ -127,9 +131,168 @@ def net_table(directory):
     print("\n".join(out))
 
 
+UDP_SIZES = [64, 1400]
+UDP_RAW = ["raw_sendto", "raw_mmsg", "raw_gso", "raw_gso_gro"]
+UDP_WIREPACK = ["wp_message", "wp_batch", "wp_segments"]
+UDP_TWINS = [("wp_message", "raw_sendto"), ("wp_batch", "raw_mmsg"), ("wp_segments", "raw_gso_gro")]
+UDP_BATCH_GAIN = 2.5      # wirepack batched / wirepack per message
+UDP_OF_BEST_RAW = 0.90    # wirepack's best batched / the best raw loop
+
+
+def udp_tables(directory):
+    """Datagrams received per second (medians), then the ratios the targets name:
+    wirepack's best batched path / its per-message path and / the best raw loop; then
+    sendmmsg alone against one call per datagram (wirepack and raw), and each wirepack path / its
+    raw twin; then the CPU time per datagram of each side. A run that lost a datagram (or
+    failed otherwise) carries an error instead of a rate: it is listed, never counted."""
+    with open(os.path.join(directory, "udp.json")) as f:
+        data = json.load(f)
+    runs, lost, counters = {}, {}, {}
+    for b in data["benchmarks"]:
+        if b.get("run_type") != "iteration":
+            continue
+        size, variant = b["run_name"].split("/")[:2]
+        key = (int(size), variant)
+        if b.get("error_occurred"):
+            lost.setdefault(key, []).append(b.get("error_message", "?"))
+        elif "items_per_second" in b:
+            runs.setdefault(key, []).append((b["items_per_second"], b.get("others_cores", 0.0)))
+            counters.setdefault(key, []).append(b)
+    rate, spread, disturbed = {}, {}, set()
+    dropped = total = 0
+    for key, measured in runs.items():
+        clean = [r for r, others in measured if others < NET_OTHERS_LIMIT]
+        total += len(measured)
+        if len(clean) < 3:
+            clean = [r for r, _ in measured]
+            disturbed.add(key)
+        else:
+            dropped += len(measured) - len(clean)
+        rate[key] = statistics.median(clean)
+        spread[key] = statistics.pstdev(clean) / statistics.mean(clean)
+
+    # CPU ns per datagram, from the same runs as the rates: the sender's work (without
+    # spinning on the window) and the receiver's time.
+    cpu = {}
+    for key, measured in counters.items():
+        used = [b for b in measured if key in disturbed or b.get("others_cores", 0.0) < NET_OTHERS_LIMIT]
+        cpu[key] = {
+            "work": statistics.median(b["tx_user_ns"] + b["tx_sys_ns"] - b["tx_wait_ns"] for b in used),
+            "spin": statistics.median(b["tx_wait_ns"] for b in used),
+            "rx": statistics.median(b["rx_user_ns"] + b["rx_sys_ns"] for b in used),
+            "per_call": statistics.median(b["rx_per_call"] for b in used),
+        }
+
+    def rate_cell(size, variant):
+        key = (size, variant)
+        if key not in rate:
+            return "lost" if key in lost else "n/a"
+        cell = f"{rate_name(rate[key])} ±{spread[key]:.0%}"
+        if key in lost:
+            cell += f" ({len(lost[key])} lost)"
+        return cell
+
+    variants = UDP_RAW + UDP_WIREPACK
+    out = ["| Payload | " + " | ".join(f"`{v}`" for v in variants) + " |",
+           "|---|" + "---|" * len(variants)]
+    for size in UDP_SIZES:
+        out.append(f"| {size:,} B | " + " | ".join(rate_cell(size, v) for v in variants) + " |")
+    out.append("")
+    out.append("Datagrams received per second, median of the runs ± their coefficient of variation.")
+    out.append("")
+
+    def best(size, candidates):
+        found = [(rate[(size, v)], v) for v in candidates if (size, v) in rate]
+        return max(found) if found else (None, None)
+
+    def ratio(size, ours, theirs, target=None):
+        """`ours` and `theirs` are variant names or (rate, name) pairs of a best-of."""
+        mine, mine_name = ours if isinstance(ours, tuple) else (rate.get((size, ours)), ours)
+        other, other_name = theirs if isinstance(theirs, tuple) else (rate.get((size, theirs)), theirs)
+        if mine is None or other is None:
+            return "n/a", None
+        value = mine / other
+        text = f"{rate_name(mine)} `{mine_name}` / {rate_name(other)} `{other_name}` = **{value:.2f}**"
+        if target is None:
+            return text, None
+        met = value >= target
+        notes = ["met" if met else "**missed**"]
+        if {(size, mine_name), (size, other_name)} & disturbed:
+            notes.append("disturbed")
+        noise = max(spread.get((size, mine_name), 0), spread.get((size, other_name), 0))
+        if not met and noise > abs(1 - value / target):
+            notes.append(f"runs vary by {noise:.0%}")
+        return f"{text} ({', '.join(notes)})", met
+
+    # (label, target text, target or None, size -> (ours, theirs))
+    rows = [
+        ("wirepack's best batched / `wp_message`", f"≥ {UDP_BATCH_GAIN}", UDP_BATCH_GAIN,
+         lambda size: (best(size, UDP_WIREPACK[1:]), "wp_message")),
+        ("wirepack's best batched / the best raw loop", f"≥ {UDP_OF_BEST_RAW:.2f}", UDP_OF_BEST_RAW,
+         lambda size: (best(size, UDP_WIREPACK[1:]), best(size, UDP_RAW))),
+        ("sendmmsg alone: `wp_batch` / `wp_message`", "", None, lambda size: ("wp_batch", "wp_message")),
+        ("raw loops alike: `raw_mmsg` / `raw_sendto`", "", None, lambda size: ("raw_mmsg", "raw_sendto")),
+        ("raw loops alike: `raw_gso_gro` / `raw_sendto`", "", None, lambda size: ("raw_gso_gro", "raw_sendto")),
+    ]
+    rows += [(f"twins: `{ours}` / `{twin}`", "", None, lambda size, o=ours, t=twin: (o, t)) for ours, twin in UDP_TWINS]
+
+    def cpu_ratio(size, ours, theirs):
+        """The twins' CPU per datagram, which other processes disturb less than the rates."""
+        a, b = cpu.get((size, ours)), cpu.get((size, theirs))
+        if not a or not b or not b["work"] or not b["rx"]:
+            return ""
+        return f"; CPU per datagram: sender {a['work'] / b['work']:.2f}, receiver {a['rx'] / b['rx']:.2f}"
+
+    out.append("| What is compared | " + " | ".join(f"{s:,} B" for s in UDP_SIZES) + " | Target |")
+    out.append("|---|" + "---|" * len(UDP_SIZES) + "---|")
+    misses = 0
+    for label, target_text, target, pair in rows:
+        cells = []
+        for size in UDP_SIZES:
+            ours, theirs = pair(size)
+            text, met = ratio(size, ours, theirs, target)
+            misses += met is False
+            if label.startswith("twins"):
+                text += cpu_ratio(size, ours, theirs)
+            cells.append(text)
+        out.append(f"| {label} | " + " | ".join(cells) + f" | {target_text} |")
+    out.append("")
+    out.append(f"{misses} target(s) missed. {dropped} of {total} runs left out: other processes used "
+               f"≥ {NET_OTHERS_LIMIT} core meanwhile"
+               + (f"; {len(disturbed)} results had fewer than 3 undisturbed runs (\"disturbed\")." if disturbed
+                  else "."))
+    failed = sum(len(v) for v in lost.values())
+    if failed:
+        out.append(f"{failed} run(s) lost datagrams or failed, and were not counted:")
+        for (size, variant), messages in sorted(lost.items()):
+            out.append(f"- `{size}/{variant}`: {len(messages)} run(s), e.g. {messages[0]}")
+    else:
+        out.append("No run lost a datagram.")
+
+    # Where the time goes: CPU per datagram of each side, medians of the runs the rates used.
+    out.append("")
+    out.append("| CPU per datagram | " + " | ".join(f"{s:,} B" for s in UDP_SIZES) + " |")
+    out.append("|---|" + "---|" * len(UDP_SIZES))
+    seen = {v for _, v in cpu}
+    for variant in [v for v in variants if v in seen] + sorted(seen - set(variants)):
+        cells = []
+        for size in UDP_SIZES:
+            c = cpu.get((size, variant))
+            cells.append(f"{c['work']:.0f} (+{c['spin']:.0f}) / {c['rx']:.0f}; {c['per_call']:.1f}" if c else "n/a")
+        out.append(f"| `{variant}` | " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("Sender's CPU ns of work (+ spinning on the window: the receiver set the pace) / receiver's "
+               "CPU ns; datagrams per receive call. Loopback delivers within the send call, so the kernel's "
+               "receive path counts for the sender. Other processes change these less than the rates.")
+    print("\n".join(out))
+
+
 def main():
     if sys.argv[1] == "--net":
         net_table(sys.argv[2])
+        return
+    if sys.argv[1] == "--udp":
+        udp_tables(sys.argv[2])
         return
     directory = sys.argv[1]
     ns = load_benchmarks(directory)
