@@ -37,9 +37,6 @@
 // bench/net_run.sh builds it, runs it and prints the wirepack / raw ratios.
 
 #include <arpa/inet.h>
-#include <pthread.h>
-#include <sched.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -71,10 +68,14 @@
 #include <wirepack/net/frame_stream.hpp>
 #include <wirepack/net/stream.hpp>
 
+#include "run_conditions.hpp"
+
 namespace {
 
 namespace net = wirepack::net;
-using clock_type = std::chrono::steady_clock;
+using bench::clock_type;
+using bench::cpu_time;
+using bench::machine_time;
 
 constexpr std::size_t header_size = 4;
 constexpr std::size_t batch_bytes = std::size_t{256} << 10;   // frames per batch: about this many bytes
@@ -84,17 +85,7 @@ constexpr std::byte marker{0xA5};                             // every payload's
 
 double seconds_per_run = 0.25;
 bool pin_threads = true;
-
-/// Keeps the calling thread on CPU `cpu` (when there are two or more), so the sender and
-/// the receiver each have a core of their own in every run: left to the scheduler they
-/// sometimes share one, and runs of the same variant differ more.
-void pin_to_cpu(int cpu) {
-    if (!pin_threads || std::thread::hardware_concurrency() < 2) return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
-}
+double quiet_budget = 0;  // --wait_for_quiet: seconds that runs may wait for other processes to pause
 
 // ---------------------------------------------------------------------------------------
 // Connections
@@ -116,73 +107,6 @@ connection connect(transport kind) {
     auto server = listener.accept();
     client.set_no_delay(true);  // as a framing protocol would; the same for every variant
     return {std::move(client), std::move(server)};
-}
-
-// ---------------------------------------------------------------------------------------
-// CPU time of one thread, split as the kernel accounts it
-
-struct cpu_time {
-    double user = 0;    // seconds
-    double system = 0;
-
-    static double seconds(const timeval& t) {
-        return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
-    }
-    static cpu_time of_this_thread() {
-        rusage usage{};
-        ::getrusage(RUSAGE_THREAD, &usage);
-        return {seconds(usage.ru_utime), seconds(usage.ru_stime)};
-    }
-    cpu_time operator-(const cpu_time& earlier) const { return {user - earlier.user, system - earlier.system}; }
-};
-
-/// CPU seconds the whole machine spent busy (all cores, stolen time included) and this
-/// process's share: what is left is other work, which skews a run on a shared machine.
-struct machine_time {
-    double busy = 0;
-    double ours = 0;
-    clock_type::time_point at;
-
-    static machine_time now() {
-        machine_time out;
-        out.at = clock_type::now();
-        if (std::FILE* stat = std::fopen("/proc/stat", "r")) {
-            // cpu  user nice system idle iowait irq softirq steal
-            unsigned long long v[8] = {};
-            if (std::fscanf(stat, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-                            &v[5], &v[6], &v[7]) == 8) {
-                const auto busy_ticks = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-                out.busy = static_cast<double>(busy_ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-            }
-            std::fclose(stat);
-        }
-        rusage usage{};
-        ::getrusage(RUSAGE_SELF, &usage);
-        out.ours = cpu_time::seconds(usage.ru_utime) + cpu_time::seconds(usage.ru_stime);
-        return out;
-    }
-
-    /// Cores' worth of other work between `earlier` and this (at /proc/stat's 10 ms grain).
-    [[nodiscard]] double others_since(const machine_time& earlier) const {
-        const double wall = std::chrono::duration<double>(at - earlier.at).count();
-        if (wall <= 0) return 0;
-        return std::max(0.0, (busy - earlier.busy) - (ours - earlier.ours)) / wall;
-    }
-};
-
-/// Seconds, over the whole process, that runs may still wait for other work to stop.
-double quiet_budget = 0;
-
-/// Waits (within what is left of `quiet_budget`) until other processes use less than a
-/// tenth of a core over 100 ms, so a run starts on an idle machine.
-void wait_for_quiet() {
-    while (quiet_budget > 0) {
-        const auto before = machine_time::now();
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        const auto after = machine_time::now();
-        quiet_budget -= std::chrono::duration<double>(after.at - before.at).count();
-        if (after.others_since(before) < 0.1) return;
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -383,9 +307,9 @@ void run(benchmark::State& state, transport kind, std::size_t payload_size, read
     connection link = connect(kind);
     tally seen;
     std::exception_ptr receiver_failure;
-    pin_to_cpu(0);
+    bench::pin_to_cpu(0, pin_threads);
     std::thread receiver([&] {
-        pin_to_cpu(1);
+        bench::pin_to_cpu(1, pin_threads);
         const auto start = cpu_time::of_this_thread();
         try {
             switch (reader) {
@@ -405,7 +329,7 @@ void run(benchmark::State& state, transport kind, std::size_t payload_size, read
     std::string failure;
     const auto budget = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds_per_run));
     cpu_time sender_spent;
-    wait_for_quiet();
+    bench::wait_for_quiet(quiet_budget);
     const auto machine_before = machine_time::now();
     for (auto _ : state) {
         const auto sender_start = cpu_time::of_this_thread();

@@ -65,6 +65,26 @@ def rate_name(rate):
     return f"{rate / 1e6:.2f}M" if rate >= 1e6 else f"{rate / 1e3:.0f}k"
 
 
+def undisturbed_rates(runs):
+    """From {key: [(rate, others_cores), ...]}: the median rate of each key and its
+    coefficient of variation over the runs during which other processes kept less than
+    NET_OTHERS_LIMIT of a core busy (all runs, and the key marked disturbed, when that
+    leaves fewer than 3); also how many runs were left out of how many."""
+    rate, spread, disturbed = {}, {}, set()
+    dropped = total = 0
+    for key, measured in runs.items():
+        clean = [r for r, others in measured if others < NET_OTHERS_LIMIT]
+        total += len(measured)
+        if len(clean) < 3:
+            clean = [r for r, _ in measured]
+            disturbed.add(key)
+        else:
+            dropped += len(measured) - len(clean)
+        rate[key] = statistics.median(clean)
+        spread[key] = statistics.pstdev(clean) / statistics.mean(clean)
+    return rate, spread, disturbed, dropped, total
+
+
 def net_table(directory):
     """wirepack / raw frames per second, each against the baseline its target names:
     send_frame against one sendmsg per frame; frame_batch against the faster batched raw
@@ -78,20 +98,7 @@ def net_table(directory):
             transport, size, variant = b["run_name"].split("/")[:3]
             runs.setdefault((transport, int(size), variant), []).append(
                 (b["items_per_second"], b.get("others_cores", 0.0)))
-    # A run during which other processes kept a quarter of a core busy is left out,
-    # unless that leaves fewer than 3.
-    rate, spread, disturbed = {}, {}, set()
-    dropped = total = 0
-    for key, measured in runs.items():
-        clean = [r for r, others in measured if others < NET_OTHERS_LIMIT]
-        total += len(measured)
-        if len(clean) < 3:
-            clean = [r for r, _ in measured]
-            disturbed.add(key)
-        else:
-            dropped += len(measured) - len(clean)
-        rate[key] = statistics.median(clean)
-        spread[key] = statistics.pstdev(clean) / statistics.mean(clean)
+    rate, spread, disturbed, dropped, total = undisturbed_rates(runs)
 
     def ratio(transport, size, ours, baselines, target):
         theirs = [(rate[(transport, size, v)], v) for v in baselines if (transport, size, v) in rate]
@@ -158,18 +165,7 @@ def udp_tables(directory):
         elif "items_per_second" in b:
             runs.setdefault(key, []).append((b["items_per_second"], b.get("others_cores", 0.0)))
             counters.setdefault(key, []).append(b)
-    rate, spread, disturbed = {}, {}, set()
-    dropped = total = 0
-    for key, measured in runs.items():
-        clean = [r for r, others in measured if others < NET_OTHERS_LIMIT]
-        total += len(measured)
-        if len(clean) < 3:
-            clean = [r for r, _ in measured]
-            disturbed.add(key)
-        else:
-            dropped += len(measured) - len(clean)
-        rate[key] = statistics.median(clean)
-        spread[key] = statistics.pstdev(clean) / statistics.mean(clean)
+    rate, spread, disturbed, dropped, total = undisturbed_rates(runs)
 
     # CPU ns per datagram, from the same runs as the rates: the sender's work (without
     # spinning on the window) and the receiver's time.

@@ -65,9 +65,6 @@
 
 #include <netinet/in.h>
 #include <netinet/udp.h>
-#include <pthread.h>
-#include <sched.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -100,10 +97,14 @@
 #include <wirepack/datagram.hpp>
 #include <wirepack/net/udp.hpp>
 
+#include "run_conditions.hpp"
+
 namespace {
 
 namespace net = wirepack::net;
-using clock_type = std::chrono::steady_clock;
+using bench::clock_type;
+using bench::cpu_time;
+using bench::machine_time;
 
 constexpr std::size_t datagrams_per_call = 64;    // sendmmsg / send_batch; recvmmsg slots
 std::size_t max_segments = 128;                   // per UDP_SEGMENT send (--segments)
@@ -116,6 +117,7 @@ constexpr auto stall_limit = std::chrono::seconds(2);  // no progress this long:
 
 double seconds_per_run = 0.25;
 bool pin_threads = true;
+double quiet_budget = 0;  // --wait_for_quiet: seconds that runs may wait for other processes to pause
 std::uint64_t window_flag = 0;  // --window; 0: from the receive buffer granted
 int receive_buffer = 4 << 20;
 
@@ -123,16 +125,6 @@ int receive_buffer = 4 << 20;
 std::uint64_t window_for(int granted) {
     if (window_flag != 0) return window_flag;
     return std::clamp<std::uint64_t>(static_cast<std::uint64_t>(granted) / 4096, 2 * max_segments, 1024);
-}
-
-/// Keeps the calling thread on CPU `cpu` (when there are two or more), so the sender and
-/// the receiver each have a core of their own in every run.
-void pin_to_cpu(int cpu) {
-    if (!pin_threads || std::thread::hardware_concurrency() < 2) return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
 }
 
 inline void cpu_relax() noexcept {
@@ -144,73 +136,6 @@ inline void cpu_relax() noexcept {
 }
 
 [[noreturn]] void throw_errno(const char* call) { throw std::system_error(errno, std::system_category(), call); }
-
-// ---------------------------------------------------------------------------------------
-// CPU time of one thread, and of the machine (as in bench/net_bench.cpp)
-
-struct cpu_time {
-    double user = 0;  // seconds
-    double system = 0;
-
-    static double seconds(const timeval& t) {
-        return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
-    }
-    static cpu_time of_this_thread() {
-        rusage usage{};
-        ::getrusage(RUSAGE_THREAD, &usage);
-        return {seconds(usage.ru_utime), seconds(usage.ru_stime)};
-    }
-    cpu_time operator-(const cpu_time& earlier) const { return {user - earlier.user, system - earlier.system}; }
-};
-
-/// CPU seconds the whole machine spent busy and this process's share: what is left is
-/// other work, which skews a run on a shared machine.
-struct machine_time {
-    double busy = 0;
-    double ours = 0;
-    clock_type::time_point at;
-
-    static machine_time now() {
-        machine_time out;
-        out.at = clock_type::now();
-        if (std::FILE* stat = std::fopen("/proc/stat", "r")) {
-            // cpu  user nice system idle iowait irq softirq steal
-            unsigned long long v[8] = {};
-            if (std::fscanf(stat, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-                            &v[5], &v[6], &v[7]) == 8) {
-                const auto busy_ticks = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-                out.busy = static_cast<double>(busy_ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-            }
-            std::fclose(stat);
-        }
-        rusage usage{};
-        ::getrusage(RUSAGE_SELF, &usage);
-        out.ours = cpu_time::seconds(usage.ru_utime) + cpu_time::seconds(usage.ru_stime);
-        return out;
-    }
-
-    /// Cores' worth of other work between `earlier` and this (at /proc/stat's 10 ms grain).
-    [[nodiscard]] double others_since(const machine_time& earlier) const {
-        const double wall = std::chrono::duration<double>(at - earlier.at).count();
-        if (wall <= 0) return 0;
-        return std::max(0.0, (busy - earlier.busy) - (ours - earlier.ours)) / wall;
-    }
-};
-
-/// Seconds, over the whole process, that runs may still wait for other work to stop.
-double quiet_budget = 0;
-
-/// Waits (within what is left of `quiet_budget`) until other processes use less than a
-/// tenth of a core over 100 ms, so a run starts on an idle machine.
-void wait_for_quiet() {
-    while (quiet_budget > 0) {
-        const auto before = machine_time::now();
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        const auto after = machine_time::now();
-        quiet_budget -= std::chrono::duration<double>(after.at - before.at).count();
-        if (after.others_since(before) < 0.1) return;
-    }
-}
 
 /// The kernel's count of datagrams dropped on arrival at the UDP socket bound to `port`
 /// (the last column of /proc/net/udp); nothing found: 0.
@@ -632,7 +557,7 @@ void run(benchmark::State& state, std::size_t size, sender_kind kind, receiver_k
         state.SkipWithError("datagram size out of the measured range");
         return;
     }
-    wait_for_quiet();  // first: the receiver's timeout must not run out while this waits
+    bench::wait_for_quiet(quiet_budget);  // first: the receiver's timeout must not run out while this waits
     auto receiver_socket = net::udp_socket::bind_udp("127.0.0.1:0");
     auto sender_socket = net::udp_socket::bind_udp("127.0.0.1:0");
     const int granted = grow_receive_buffer(receiver_socket, receive_buffer);
@@ -646,9 +571,9 @@ void run(benchmark::State& state, std::size_t size, sender_kind kind, receiver_k
     checker check(size, shared);
     cpu_time receiver_spent;
     std::exception_ptr receiver_failure;
-    pin_to_cpu(0);
+    bench::pin_to_cpu(0, pin_threads);
     std::thread receiver([&] {
-        pin_to_cpu(1);
+        bench::pin_to_cpu(1, pin_threads);
         const auto start = cpu_time::of_this_thread();
         try {
             receive(reader, receiver_socket, check);

@@ -1,0 +1,109 @@
+// What the socket benchmarks (net_bench.cpp, udp_bench.cpp) need to know about the
+// machine a run shares: the CPU time each of their threads spent, how busy other
+// processes kept the cores meanwhile, and a way to start a run when they pause. They
+// run a sender and a receiver thread, each pinned to a core of its own.
+#pragma once
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+namespace bench {
+
+using clock_type = std::chrono::steady_clock;
+
+/// Keeps the calling thread on CPU `cpu` when `pin` and there are two or more, so the
+/// sender and the receiver each have a core of their own in every run: left to the
+/// scheduler they sometimes share one, and runs of the same variant differ more.
+///
+///     bench::pin_to_cpu(1, pin_threads);
+inline void pin_to_cpu(int cpu, bool pin) {
+    if (!pin || std::thread::hardware_concurrency() < 2) return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    ::pthread_setaffinity_np(::pthread_self(), sizeof set, &set);
+}
+
+/// CPU time of one thread, split as the kernel accounts it.
+///
+///     const auto start = bench::cpu_time::of_this_thread();
+///     work();
+///     const bench::cpu_time spent = bench::cpu_time::of_this_thread() - start;
+struct cpu_time {
+    double user = 0;  // seconds
+    double system = 0;
+
+    static double seconds(const timeval& t) {
+        return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
+    }
+    static cpu_time of_this_thread() {
+        rusage usage{};
+        ::getrusage(RUSAGE_THREAD, &usage);
+        return {seconds(usage.ru_utime), seconds(usage.ru_stime)};
+    }
+    cpu_time operator-(const cpu_time& earlier) const { return {user - earlier.user, system - earlier.system}; }
+};
+
+/// CPU seconds the whole machine spent busy (all cores, stolen time included) and this
+/// process's share: what is left is other work, which skews a run on a shared machine.
+///
+///     const auto before = bench::machine_time::now();
+///     run();
+///     const double others = bench::machine_time::now().others_since(before);  // in cores
+struct machine_time {
+    double busy = 0;
+    double ours = 0;
+    clock_type::time_point at;
+
+    static machine_time now() {
+        machine_time out;
+        out.at = clock_type::now();
+        if (std::FILE* stat = std::fopen("/proc/stat", "r")) {
+            // cpu  user nice system idle iowait irq softirq steal
+            unsigned long long v[8] = {};
+            if (std::fscanf(stat, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                            &v[5], &v[6], &v[7]) == 8) {
+                const auto busy_ticks = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+                out.busy = static_cast<double>(busy_ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+            }
+            std::fclose(stat);
+        }
+        rusage usage{};
+        ::getrusage(RUSAGE_SELF, &usage);
+        out.ours = cpu_time::seconds(usage.ru_utime) + cpu_time::seconds(usage.ru_stime);
+        return out;
+    }
+
+    /// Cores' worth of other work between `earlier` and this (at /proc/stat's 10 ms grain).
+    [[nodiscard]] double others_since(const machine_time& earlier) const {
+        const double wall = std::chrono::duration<double>(at - earlier.at).count();
+        if (wall <= 0) return 0;
+        return std::max(0.0, (busy - earlier.busy) - (ours - earlier.ours)) / wall;
+    }
+};
+
+/// Waits, within what is left of `budget` seconds (which it spends), until other
+/// processes use less than a tenth of a core over 100 ms, so a run starts on an idle
+/// machine. One budget serves the whole process: a busy machine delays it boundedly.
+///
+///     double quiet_budget = 30;              // --wait_for_quiet=30
+///     bench::wait_for_quiet(quiet_budget);   // before each run
+inline void wait_for_quiet(double& budget) {
+    while (budget > 0) {
+        const auto before = machine_time::now();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        const auto after = machine_time::now();
+        budget -= std::chrono::duration<double>(after.at - before.at).count();
+        if (after.others_since(before) < 0.1) return;
+    }
+}
+
+}  // namespace bench
