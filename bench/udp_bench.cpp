@@ -13,7 +13,9 @@
 // The twins are raw_sendto / wp_message, raw_mmsg / wp_batch and raw_gso_gro / wp_segments.
 // A UDP_SEGMENT send carries as many datagrams as fit the 65,507-byte IPv4 maximum, at
 // most --segments (128, what Linux 6.x takes and wirepack sends there; 64 before): 128 of
-// 64 B, 46 of 1,400 B; the other senders go 64 at a time.
+// 64 B, 46 of 1,400 B; the other senders go 64 at a time. Before Linux 6.x, pass
+// --segments=64: the hand-written UDP_SEGMENT senders fail with EINVAL otherwise
+// (wirepack's send_segments learns the limit by itself).
 //
 // Nothing lost, and nothing counted that was: every datagram carries its sequence number
 // (8 bytes at the front, native order) and ends with a marker byte; the receiver checks
