@@ -12,8 +12,8 @@
 //
 // The twins are raw_sendto / wp_message, raw_mmsg / wp_batch and raw_gso_gro / wp_segments.
 // A UDP_SEGMENT send carries as many datagrams as fit the 65,507-byte IPv4 maximum, at
-// most --segments (128, what Linux 6.x takes and wirepack sends there; 64 before): 128 of
-// 64 B, 46 of 1,400 B; the other senders go 64 at a time. Before Linux 6.x, pass
+// most --segments (128, what newer kernels take and wirepack sends there; older ones 64): 128 of
+// 64 B, 46 of 1,400 B; the other senders go 64 at a time. On an older kernel, pass
 // --segments=64: the hand-written UDP_SEGMENT senders fail with EINVAL otherwise
 // (wirepack's send_segments learns the limit by itself).
 //
@@ -56,7 +56,7 @@
 //
 // --diagnostics adds variants that pair a wirepack side with a hand-written one,
 // send_segments without UDP_GRO on the receiver (twin: raw_gso), and raw_gso64_gro (64
-// segments a send, all that kernels before 6.x take; 64 B only), to tell where a gap
+// segments a send, all that older kernels take; 64 B only), to tell where a gap
 // comes from.
 //
 //   cmake --build build --target udp_bench
@@ -480,8 +480,8 @@ public:
 
 enum class sender_kind { per_message, many, segments, segments_64 };
 
-/// Datagrams per block: what one UDP_SEGMENT send takes (--segments, or 64 as kernels
-/// before 6.x take), else 64.
+/// Datagrams per block: what one UDP_SEGMENT send takes (--segments, or 64 as older
+/// kernels take), else 64.
 std::size_t block_count(sender_kind kind, std::size_t size) {
     switch (kind) {
     case sender_kind::segments: return std::min(max_segments, wirepack::max_udp_payload_ipv4 / size);
@@ -692,7 +692,7 @@ constexpr std::array variants{
     variant{"wp_send_segments_raw_reader", run<wp_send_segments_sender>, sender_kind::segments,
             receiver_kind::raw_recvmmsg_gro, true},
     variant{"raw_gso_wp_reader", run<raw_gso_sender>, sender_kind::segments, receiver_kind::wp_receive_batch_gro, true},
-    // 64 segments a send where more fit (64 B): what the larger sends of Linux 6.x gain
+    // 64 segments a send where more fit (64 B): what the larger sends of newer kernels gain
     variant{"raw_gso64_gro", run<raw_gso_sender>, sender_kind::segments_64, receiver_kind::raw_recvmmsg_gro, true},
 };
 

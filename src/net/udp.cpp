@@ -38,7 +38,7 @@ static_assert(max_datagrams_per_receive == IOV_MAX);
 
 /// Datagrams per sendmmsg call, and so the size of the arrays on the stack.
 constexpr std::size_t datagrams_per_call = 64;
-/// Segments per UDP_SEGMENT send on kernels before 6.x (UDP_MAX_SEGMENTS; newer ones
+/// Segments per UDP_SEGMENT send on older kernels (UDP_MAX_SEGMENTS since 4.18; newer ones
 /// take 128). A socket starts with 128 and learns from the first EINVAL (send_segments).
 constexpr std::size_t older_kernel_max_segments = 64;
 /// A slot that holds any buffer UDP_GRO hands over: at most 64 KiB of payload.

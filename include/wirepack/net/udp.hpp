@@ -245,7 +245,7 @@ public:
     [[nodiscard]] bool segmentation_offload() const noexcept;
     /// Sends `bytes` as datagrams of `segment_size` bytes (the last one may be shorter) to
     /// `to`; nothing for empty `bytes`. With UDP_SEGMENT where the kernel has it, each call
-    /// up to 128 segments (64 on kernels older than 6.x, learnt from the first refusal)
+    /// up to 128 segments (64 on older kernels, learnt from the first refusal)
     /// and at most the family's UDP maximum in all; with sendmmsg where
     /// it does not, or where the kernel refuses it for this send (EINVAL or EMSGSIZE for a
     /// segment over the path MTU, EIO for a device that cannot). The receiver sees
