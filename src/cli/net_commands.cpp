@@ -306,7 +306,7 @@ private:
                 if (!would_block(failure)) {
                     pause_accepting(failure);
                 } else {
-                    accept_trouble_reported_ = false;  // the backlog is drained: the trouble is over
+                    accept_trouble_reported_.clear();  // the backlog is drained: the trouble is over
                 }
                 return;
             }
@@ -317,14 +317,15 @@ private:
     /// Out of descriptors (EMFILE, ENFILE) or kernel memory, the pending connection stays
     /// in the backlog and the listener stays readable: a level-triggered loop would spin
     /// on it. So the listener is left out of the epoll set for `accept_pause` (less when
-    /// a connection closes first and frees a descriptor), and the trouble is reported once
-    /// until the backlog is drained. (Not until the next successful accept: at the limit,
-    /// every closing client lets exactly one more in and the next accept fails again.)
+    /// a connection closes first and frees a descriptor), and each trouble is reported
+    /// once until the backlog is drained. (Not until the next successful accept: at the
+    /// limit, every closing client lets exactly one more in and the next accept fails
+    /// again.) A different error meanwhile is reported too.
     void pause_accepting(std::error_code failure) {
-        if (!accept_trouble_reported_) {
+        if (failure != accept_trouble_reported_) {
             report("cannot accept a connection: " + message_of(failure) + "; retrying every " +
                    std::to_string(accept_pause.count()) + " ms");
-            accept_trouble_reported_ = true;
+            accept_trouble_reported_ = failure;
         }
         poller_.modify(listener_.native_handle(), 0, listener_key);
         accept_paused_until_ = steady_clock::now() + accept_pause;
@@ -473,7 +474,7 @@ private:
     std::unordered_map<std::uint64_t, connection> connections_;
     std::uint64_t next_key_ = stop_key + 1;  // keys are never reused: a stale event finds nothing
     std::optional<steady_clock::time_point> accept_paused_until_;
-    bool accept_trouble_reported_ = false;
+    std::error_code accept_trouble_reported_;  ///< the accept error last reported; none: 0
 };
 
 // ---- send ----------------------------------------------------------------------------------

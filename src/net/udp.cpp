@@ -647,7 +647,9 @@ std::size_t udp_socket::receive_batch(datagram_batch& batch) {
     return batch.size();
 }
 
-bool udp_socket::segmentation_offload() const noexcept { return segmentation_allowed_ && !segmentation_refused_; }
+bool udp_socket::segmentation_offload() const noexcept {
+    return is_open() && segmentation_allowed_ && !segmentation_refused_;  // a moved-from socket: closed
+}
 
 void udp_socket::send_segments(std::span<const std::byte> bytes, std::size_t segment_size, const endpoint& to) {
     if (segment_size == 0) {

@@ -587,6 +587,36 @@ TEST(UdpSegments, SameDatagramsWithAndWithoutOffload) {
     }
 }
 
+TEST(UdpSegments, EveryOffloadRefusedStillSendsEveryDatagramOnce) {
+    // SO_NO_CHECK (no UDP checksum) makes every UDP_SEGMENT send fail with EINVAL, on
+    // any kernel: the socket retries once with 64 segments, then sends by sendmmsg.
+    auto receiver = bound("127.0.0.1");
+    enlarge_receive_buffer(receiver);
+    auto sender = bound("127.0.0.1");
+    if (!sender.segmentation_offload()) GTEST_SKIP() << "the kernel has no UDP_SEGMENT: nothing to refuse";
+    const int on = 1;
+    ASSERT_EQ(::setsockopt(sender.native_handle(), SOL_SOCKET, SO_NO_CHECK, &on, sizeof on), 0);
+    const auto data = random_bytes(300 * 100 + 7, 41);
+    for (int round = 0; round < 2; ++round) {  // the second with what the first taught the socket
+        SCOPED_TRACE(round);
+        sender.send_segments(data, 100, receiver.local_endpoint());
+        EXPECT_EQ(receive_datagrams(receiver, 301), expected_segments(data, 100));
+        EXPECT_FALSE(something_arrives(receiver));
+    }
+    EXPECT_TRUE(sender.segmentation_offload());  // refused for this send, not by the kernel
+}
+
+TEST(UdpSegments, OffloadIsOffOnSocketsThatAreNotOpen) {
+    EXPECT_FALSE(udp_socket().segmentation_offload());
+    auto socket = bound("127.0.0.1");
+    if (!socket.segmentation_offload()) GTEST_SKIP() << "the kernel has no UDP_SEGMENT";
+    udp_socket moved_to = std::move(socket);
+    EXPECT_TRUE(moved_to.segmentation_offload());
+    EXPECT_FALSE(socket.segmentation_offload());  // NOLINT(bugprone-use-after-move): what is tested
+    moved_to.close();
+    EXPECT_FALSE(moved_to.segmentation_offload());
+}
+
 TEST(UdpSegments, EdgeCases) {
     auto receiver = bound("127.0.0.1");
     auto sender = bound("127.0.0.1");

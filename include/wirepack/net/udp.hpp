@@ -241,7 +241,8 @@ public:
     std::size_t receive_batch(datagram_batch& batch);
 
     /// True when `send_segments` will try UDP_SEGMENT (generic segmentation offload): the
-    /// kernel takes the option and `udp_options::segmentation_offload` is on.
+    /// socket is open, the kernel takes the option and `udp_options::segmentation_offload`
+    /// is on.
     [[nodiscard]] bool segmentation_offload() const noexcept;
     /// Sends `bytes` as datagrams of `segment_size` bytes (the last one may be shorter) to
     /// `to`; nothing for empty `bytes`. With UDP_SEGMENT where the kernel has it, each call
@@ -319,6 +320,7 @@ public:
         held_.reset();
         held_next_ = 0;
         receive_offload_ = false;
+        segmentation_allowed_ = false;
     }
 
 private:
@@ -328,7 +330,7 @@ private:
     file_descriptor fd_;
     int family_ = 0;
     std::size_t max_payload_ = 0;
-    bool segmentation_allowed_ = true;   // udp_options::segmentation_offload, and the kernel has it
+    bool segmentation_allowed_ = false;  // udp_options::segmentation_offload, and the kernel has it
     bool segmentation_refused_ = false;  // the kernel said ENOPROTOOPT / EOPNOTSUPP once
     std::size_t segments_per_offload_ = 128;  // UDP_MAX_SEGMENTS as far as this socket knows
     bool receive_offload_ = false;       // UDP_GRO is on
