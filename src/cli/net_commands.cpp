@@ -306,7 +306,7 @@ private:
                 if (!would_block(failure)) {
                     pause_accepting(failure);
                 } else {
-                    accept_trouble_reported_.clear();  // the backlog is drained: the trouble is over
+                    reported_accept_errno_ = 0;  // the backlog is drained: the trouble is over
                 }
                 return;
             }
@@ -322,10 +322,13 @@ private:
     /// limit, every closing client lets exactly one more in and the next accept fails
     /// again.) A different error meanwhile is reported too.
     void pause_accepting(std::error_code failure) {
-        if (failure != accept_trouble_reported_) {
+        // Compared as errno values (accept fails with nothing else): comparing
+        // std::error_codes calls into their category, which UBSan's vptr check verifies
+        // with a pipe, and there is no descriptor left for one.
+        if (failure.value() != reported_accept_errno_) {
             report("cannot accept a connection: " + message_of(failure) + "; retrying every " +
                    std::to_string(accept_pause.count()) + " ms");
-            accept_trouble_reported_ = failure;
+            reported_accept_errno_ = failure.value();
         }
         poller_.modify(listener_.native_handle(), 0, listener_key);
         accept_paused_until_ = steady_clock::now() + accept_pause;
@@ -474,7 +477,7 @@ private:
     std::unordered_map<std::uint64_t, connection> connections_;
     std::uint64_t next_key_ = stop_key + 1;  // keys are never reused: a stale event finds nothing
     std::optional<steady_clock::time_point> accept_paused_until_;
-    std::error_code accept_trouble_reported_;  ///< the accept error last reported; none: 0
+    int reported_accept_errno_ = 0;  ///< the accept failure last reported; none: 0
 };
 
 // ---- send ----------------------------------------------------------------------------------
