@@ -24,7 +24,6 @@
 #include <wirepack/runtime_struct.hpp>
 
 #include <algorithm>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -35,10 +34,10 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "fuzz_check.hpp"
+#include "value_checks.hpp"
 
 namespace {
 
@@ -46,6 +45,8 @@ using wirepack::byte_order;
 using wirepack::errc;
 using wirepack::format_item;
 using wirepack::value;
+using wirepack::fuzz::expect_error;
+using wirepack::fuzz::same_values;
 
 constexpr std::size_t max_packed_size = 4096;
 constexpr std::size_t max_packed_values = 4096;
@@ -369,35 +370,6 @@ void add_zero(packed_case& c, const format_item& item) {
         default: WIREPACK_FUZZ_CHECK(false);
         }
     }
-}
-
-// Equal variants; doubles by their bits, so -0.0 and NaN signs and payloads count.
-bool same_value(const value& a, const value& b) {
-    if (a.index() != b.index()) return false;
-    if (const auto* x = std::get_if<double>(&a)) {
-        return std::bit_cast<std::uint64_t>(*x) == std::bit_cast<std::uint64_t>(std::get<double>(b));
-    }
-    return a == b;
-}
-
-bool same_values(std::span<const value> a, std::span<const value> b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t k = 0; k < a.size(); ++k) {
-        if (!same_value(a[k], b[k])) return false;
-    }
-    return true;
-}
-
-template <class F>
-void expect_error(errc expected, F&& f) {
-    try {
-        f();
-    } catch (const wirepack::error& e) {
-        WIREPACK_FUZZ_CHECK(e.code() == expected);
-        WIREPACK_FUZZ_CHECK(e.what()[0] != '\0');
-        return;
-    }
-    WIREPACK_FUZZ_CHECK(false);  // no exception
 }
 
 // CPython's window check for pack_into and unpack_from, in unsigned arithmetic.

@@ -52,10 +52,10 @@
 #include <string_view>
 #include <tuple>
 #include <type_traits>
-#include <variant>
 #include <vector>
 
 #include "fuzz_check.hpp"
+#include "value_checks.hpp"
 
 namespace {
 
@@ -63,6 +63,8 @@ using wirepack::byte_order;
 using wirepack::errc;
 using wirepack::format_item;
 using wirepack::value;
+using wirepack::fuzz::expect_error;
+using wirepack::fuzz::same_values;
 
 constexpr std::size_t max_iter_values = std::size_t{1} << 16;
 
@@ -192,26 +194,6 @@ std::vector<std::byte> expected_repack(const wirepack::Struct& s, const std::byt
     return out;
 }
 
-// Equal variants; doubles by their bits, except that two NaNs of one sign are equal when
-// `any_nan_payload` (binary16 NaNs widen to no particular double NaN).
-bool same_value(const value& a, const value& b, bool any_nan_payload) {
-    if (a.index() != b.index()) return false;
-    if (const auto* x = std::get_if<double>(&a)) {
-        const double y = std::get<double>(b);
-        if (any_nan_payload && std::isnan(*x) && std::isnan(y)) return std::signbit(*x) == std::signbit(y);
-        return std::bit_cast<std::uint64_t>(*x) == std::bit_cast<std::uint64_t>(y);
-    }
-    return a == b;
-}
-
-bool same_values(std::span<const value> a, std::span<const value> b, bool any_nan_payload = false) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t k = 0; k < a.size(); ++k) {
-        if (!same_value(a[k], b[k], any_nan_payload)) return false;
-    }
-    return true;
-}
-
 // CPython's window check for unpack_from, in unsigned arithmetic.
 errc reference_window(std::size_t buffer, std::ptrdiff_t offset, std::size_t size, std::size_t& start) {
     start = static_cast<std::size_t>(offset);
@@ -235,18 +217,6 @@ std::vector<std::ptrdiff_t> offsets_for(std::size_t buffer_size, std::size_t str
     if (s != max) offsets.push_back(-s + 1);  // -s - 1 already covers s == max
     if (!buffer.empty()) offsets.push_back(static_cast<std::int8_t>(buffer[0]));  // one chosen by the input
     return offsets;
-}
-
-template <class F>
-void expect_error(errc expected, F&& f) {
-    try {
-        f();
-    } catch (const wirepack::error& e) {
-        WIREPACK_FUZZ_CHECK(e.code() == expected);
-        WIREPACK_FUZZ_CHECK(e.what()[0] != '\0');
-        return;
-    }
-    WIREPACK_FUZZ_CHECK(false);  // no exception
 }
 
 // Throwing costs far more than the rest of an iteration under the sanitizers: the throwing
