@@ -44,6 +44,7 @@ namespace {
 using wirepack::byte_order;
 using wirepack::errc;
 using wirepack::format_item;
+using wirepack::is_integer_code;
 using wirepack::value;
 using wirepack::fuzz::expect_error;
 using wirepack::fuzz::same_values;
@@ -208,10 +209,6 @@ bool is_signed_code(char code) {
     default: return false;
     }
 }
-bool is_integer_code(char code) {
-    return std::string_view("bBhHiIlLqQnNP").find(code) != std::string_view::npos;
-}
-
 struct int_range {
     std::int64_t min;   // signed codes
     std::int64_t max;   // signed codes

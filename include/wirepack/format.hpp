@@ -102,6 +102,28 @@ struct code_layout {
     }
 }
 
+/// Whether `code` is an integer format character (`b B h H i I l L q Q n N P`): one
+/// that packs an integer with a range check and unpacks to an integer type.
+///
+///     static_assert(wirepack::is_integer_code('H') && !wirepack::is_integer_code('?'));
+[[nodiscard]] constexpr bool is_integer_code(char code) noexcept {
+    switch (code) {
+    case 'b': case 'B': case 'h': case 'H': case 'i': case 'I': case 'l': case 'L':
+    case 'q': case 'Q': case 'n': case 'N': case 'P': return true;
+    default: return false;
+    }
+}
+
+/// Whether `code` is a floating-point format character (`e f d`).
+///
+///     static_assert(wirepack::is_float_code('e'));
+[[nodiscard]] constexpr bool is_float_code(char code) noexcept { return code == 'e' || code == 'f' || code == 'd'; }
+
+/// Whether `code` is a string format character (`s p`), whose repeat count is a length.
+///
+///     static_assert(wirepack::is_string_code('p') && !wirepack::is_string_code('c'));
+[[nodiscard]] constexpr bool is_string_code(char code) noexcept { return code == 's' || code == 'p'; }
+
 namespace detail {
 
 /// Python's limit on a struct's size (`PY_SSIZE_T_MAX`).

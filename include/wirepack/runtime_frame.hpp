@@ -45,7 +45,7 @@ public:
             width_ = item.element_size;
             break;
         }
-        if (!detail::is_integer_code(code_)) {
+        if (!is_integer_code(code_)) {
             throw error(errc::bad_char, "the length field of frame header '" + std::string(format) +
                                             "' must be an integer code (bBhHiIlLqQnN), not '" + code_ + "'");
         }

@@ -24,9 +24,6 @@ constexpr std::size_t max_decimal_integer_digits = 4300;
 /// Error messages quote at most this much of a bad argument.
 constexpr std::size_t max_quoted_argument_length = 60;
 
-constexpr std::string_view integer_codes = "bBhHiIlLqQnNP";
-constexpr std::string_view float_codes = "efd";
-
 bool is_decimal_digit(char character) { return character >= '0' && character <= '9'; }
 bool is_octal_digit(char character) { return character >= '0' && character <= '7'; }
 bool is_binary_digit(char character) { return character == '0' || character == '1'; }
@@ -451,7 +448,7 @@ double big_integer_as_double(const big_integer& big, char code, char byte_order)
 /// A value every code accepts, standing in for values not converted yet.
 value acceptable_value_for(char code) {
     if (code == '?') return false;
-    if (float_codes.find(code) != std::string_view::npos) return 0.0;
+    if (is_float_code(code)) return 0.0;
     if (code == 'c') return std::string(1, '\0');
     if (code == 's' || code == 'p') return std::string();
     return std::int64_t{0};
@@ -480,10 +477,10 @@ value to_value(const literal& parsed, const Struct& layout, std::size_t value_in
     if (big == nullptr) return value_ignoring_code(parsed);
 
     const char code = layout.code_at(value_index);
-    if (integer_codes.find(code) != std::string_view::npos) {
+    if (is_integer_code(code)) {
         throw_big_integer_range_error(*big, code, byte_order_character(layout));
     }
-    if (float_codes.find(code) != std::string_view::npos) {
+    if (is_float_code(code)) {
         return big_integer_as_double(*big, code, byte_order_character(layout));
     }
     if (code == '?') return true;

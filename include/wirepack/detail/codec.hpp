@@ -33,15 +33,6 @@ namespace wirepack::detail {
     return boost::endian::order::native;
 }
 
-[[nodiscard]] constexpr bool is_integer_code(char code) noexcept {
-    switch (code) {
-    case 'b': case 'B': case 'h': case 'H': case 'i': case 'I': case 'l': case 'L':
-    case 'q': case 'Q': case 'n': case 'N': case 'P': return true;
-    default: return false;
-    }
-}
-[[nodiscard]] constexpr bool is_float_code(char code) noexcept { return code == 'e' || code == 'f' || code == 'd'; }
-[[nodiscard]] constexpr bool is_string_code(char code) noexcept { return code == 's' || code == 'p'; }
 
 /// The C++ type an integer format character reads and writes.
 template <char Code, bool Native>

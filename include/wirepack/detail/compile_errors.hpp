@@ -9,6 +9,7 @@
 
 #include <wirepack/error.hpp>
 #include <wirepack/fixed_string.hpp>
+#include <wirepack/format.hpp>
 
 namespace wirepack::detail {
 
@@ -56,16 +57,13 @@ constexpr void pack_expected_items() {
 /// packed with format character `Code`.
 template <std::size_t Index, char Code, class Argument>
 constexpr void wrong_argument_kind() {
-    constexpr bool integer_code = Code == 'b' || Code == 'B' || Code == 'h' || Code == 'H' || Code == 'i' ||
-                                  Code == 'I' || Code == 'l' || Code == 'L' || Code == 'q' || Code == 'Q' ||
-                                  Code == 'n' || Code == 'N';
-    static_assert(!integer_code, "wirepack: an integer format character needs an integral or enum argument");
+    static_assert(Code == 'P' || !is_integer_code(Code),
+                  "wirepack: an integer format character needs an integral or enum argument");
     static_assert(Code != 'P', "wirepack: format character 'P' needs a pointer or an unsigned integer");
     static_assert(Code != '?', "wirepack: format character '?' needs a bool or arithmetic argument");
-    static_assert(Code != 'e' && Code != 'f' && Code != 'd',
-                  "wirepack: a float format character needs an arithmetic argument");
+    static_assert(!is_float_code(Code), "wirepack: a float format character needs an arithmetic argument");
     static_assert(Code != 'c', "wirepack: format character 'c' needs a char or std::byte argument");
-    static_assert(Code != 's' && Code != 'p',
+    static_assert(!is_string_code(Code),
                   "wirepack: a string format character needs a string_view-convertible or byte-range argument");
 }
 
