@@ -303,9 +303,13 @@ void check_runtime(const wirepack::Struct& s, std::span<const std::byte> buffer)
         const std::size_t records = std::min(n / size, std::max<std::size_t>(max_iter_values / per_struct, 1));
         const auto all = s.iter_unpack(buffer.first(records * size));
         WIREPACK_FUZZ_CHECK(all.size() == records);
-        for (std::size_t k = 0; k < records; ++k) {
-            WIREPACK_FUZZ_CHECK(same_values(all[k], reference_unpack(s, buffer.data() + k * size), true));
+        std::size_t k = 0;
+        for (const auto& record : all) {
+            WIREPACK_FUZZ_CHECK(k < records);
+            WIREPACK_FUZZ_CHECK(same_values(record, reference_unpack(s, buffer.data() + k * size), true));
+            ++k;
         }
+        WIREPACK_FUZZ_CHECK(k == records);
     }
 
     // An empty span, whose data() is null.
@@ -383,13 +387,16 @@ void check_fixed(std::span<const std::byte> raw) {
     if (n % size != 0) expect_error(errc::not_a_multiple, [&] { (void)wirepack::iter_unpack<Format>(raw); });
     const auto whole = raw.first(n - n % size);
     const auto dynamic = runtime.iter_unpack(whole);
+    auto dynamic_record = dynamic.begin();
     std::size_t k = 0;
     for (const auto& record : wirepack::iter_unpack<Format>(whole)) {
-        WIREPACK_FUZZ_CHECK(k < dynamic.size());
-        if (k < 4) check_unpacked(record, dynamic[k], k * size);  // and repacks: the first few are enough
-        else WIREPACK_FUZZ_CHECK(same_values(to_values(record), dynamic[k]));
+        WIREPACK_FUZZ_CHECK(dynamic_record != std::default_sentinel);
+        if (k < 4) check_unpacked(record, *dynamic_record, k * size);  // and repacks: the first few are enough
+        else WIREPACK_FUZZ_CHECK(same_values(to_values(record), *dynamic_record));
+        ++dynamic_record;
         ++k;
     }
+    WIREPACK_FUZZ_CHECK(dynamic_record == std::default_sentinel);
     WIREPACK_FUZZ_CHECK(k == dynamic.size() && k == n / size);
 }
 

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <iterator>
 #include <span>
 #include <string>
 #include <string_view>
@@ -960,20 +961,74 @@ public:
         return values;
     }
 
-    /// Unpacks a buffer of whole structs back to back, one vector per struct.
-    /// Throws `wirepack::error` when the size is zero or not a multiple.
+    /// The structs of a buffer, one after another, as `iter_unpack` returns them: an
+    /// input range that unpacks each struct when the iterator reaches it, into a vector
+    /// of values the iterator reuses, so memory stays that of one struct however long
+    /// the buffer. It refers to the `Struct` and to the bytes, which must outlive it.
+    class iter_unpack_view {
+    public:
+        class iterator {
+        public:
+            using iterator_concept = std::input_iterator_tag;
+            using value_type = std::vector<value>;
+            using difference_type = std::ptrdiff_t;
+
+            iterator() = default;
+
+            /// The values of the current struct; valid until the iterator moves on.
+            [[nodiscard]] const std::vector<value>& operator*() const noexcept { return values_; }
+            iterator& operator++() {
+                at_ += layout_->size();
+                unpack_current();
+                return *this;
+            }
+            void operator++(int) { ++*this; }
+            friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return it.at_ == it.end_; }
+
+        private:
+            friend class iter_unpack_view;
+            iterator(const Struct& layout, std::span<const std::byte> bytes)
+                : layout_(&layout), at_(bytes.data()), end_(bytes.data() + bytes.size()) {
+                unpack_current();
+            }
+            void unpack_current() {
+                if (at_ != end_) layout_->unpack_into(std::span(at_, layout_->size()), values_);
+            }
+
+            const Struct* layout_ = nullptr;
+            const std::byte* at_ = nullptr;
+            const std::byte* end_ = nullptr;
+            std::vector<value> values_;
+        };
+
+        /// Requires: `bytes.size()` is a non-zero multiple of `layout.size()` or zero (see `iter_unpack`).
+        iter_unpack_view(const Struct& layout, std::span<const std::byte> bytes) noexcept
+            : layout_(&layout), bytes_(bytes) {}
+
+        [[nodiscard]] iterator begin() const { return iterator(*layout_, bytes_); }
+        [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
+        /// How many structs the buffer holds.
+        [[nodiscard]] std::size_t size() const noexcept { return bytes_.empty() ? 0 : bytes_.size() / layout_->size(); }
+        [[nodiscard]] bool empty() const noexcept { return bytes_.empty(); }
+
+    private:
+        const Struct* layout_;
+        std::span<const std::byte> bytes_;
+    };
+
+    /// Unpacks a buffer of whole structs back to back, like Python's `struct.iter_unpack`:
+    /// lazily, one struct at a time (see `iter_unpack_view`). Throws `wirepack::error`
+    /// when the struct size is zero or the buffer's size is not a multiple of it.
     ///
-    ///     for (const auto& point : wirepack::Struct("<hh").iter_unpack(bytes)) draw(point);
-    [[nodiscard]] std::vector<std::vector<value>> iter_unpack(std::span<const std::byte> bytes) const {
+    ///     const wirepack::Struct point("<hh");
+    ///     for (const std::vector<wirepack::value>& xy : point.iter_unpack(bytes)) draw(xy);
+    [[nodiscard]] iter_unpack_view iter_unpack(std::span<const std::byte> bytes) const& {
         if (size() == 0 || bytes.size() % size() != 0) detail::throw_iter_unpack_size(size());
-        std::vector<std::vector<value>> all;
-        all.reserve(bytes.size() / size());
-        for (std::size_t at = 0; at < bytes.size(); at += size()) {
-            std::vector<value>& values = all.emplace_back(value_count());
-            unpack_unchecked(bytes.data() + at, values.data());
-        }
-        return all;
+        return iter_unpack_view(*this, bytes);
     }
+    /// Refused: the view refers to the `Struct`, and a temporary one would be gone before
+    /// the loop over the view begins. Name the `Struct` first.
+    iter_unpack_view iter_unpack(std::span<const std::byte> bytes) const&& = delete;
 
 private:
     Struct() = default;
@@ -1017,6 +1072,9 @@ private:
     std::vector<detail::step> pack_steps_;    ///< values and pads, then `end`
     std::vector<detail::step> unpack_steps_;  ///< values, then `end`
 };
+
+static_assert(std::input_iterator<Struct::iter_unpack_view::iterator> &&
+              std::sentinel_for<std::default_sentinel_t, Struct::iter_unpack_view::iterator>);
 
 }  // namespace wirepack
 

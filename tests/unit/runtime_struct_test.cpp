@@ -445,18 +445,39 @@ TEST(RuntimeStructTryUnpackFrom, ErrorCodes) {
 // ---- iter_unpack ------------------------------------------------------------------------
 
 TEST(RuntimeStructIterUnpack, EveryStructInOrder) {
-    const auto all = Struct("<hh").iter_unpack(from_hex("0100ffff2c01d4feff7f0080"));
+    const Struct point("<hh");
+    const auto bytes = from_hex("0100ffff2c01d4feff7f0080");
+    const auto view = point.iter_unpack(bytes);
+    EXPECT_EQ(view.size(), 3u);
+    std::vector<values> all;
+    for (const values& record : view) all.push_back(record);
     const std::vector<values> expected{{i64(1), i64(-1)}, {i64(300), i64(-300)}, {i64(32767), i64(-32768)}};
     EXPECT_EQ(all, expected);
-    EXPECT_TRUE(Struct("<hh").iter_unpack({}).empty());
+    EXPECT_TRUE(point.iter_unpack({}).empty());
+    EXPECT_TRUE(point.iter_unpack({}).begin() == std::default_sentinel);
+}
+
+TEST(RuntimeStructIterUnpack, UnpacksLazilyIntoOneVector) {
+    const Struct point("<hh");
+    auto bytes = from_hex("0100020003000400");
+    const auto view = point.iter_unpack(bytes);
+    bytes[4] = std::byte{7};  // before the iterator reaches the second struct: seen
+    auto it = view.begin();
+    EXPECT_EQ(*it, (values{i64(1), i64(2)}));
+    const value* storage = (*it).data();
+    ++it;
+    EXPECT_EQ(*it, (values{i64(7), i64(4)}));
+    EXPECT_EQ((*it).data(), storage);  // one vector per iterator, refilled
+    it++;
+    EXPECT_TRUE(it == std::default_sentinel);
 }
 
 TEST(RuntimeStructIterUnpack, Errors) {
-    expect_error([] { (void)Struct("<I").iter_unpack(from_hex("0102030405")); }, errc::not_a_multiple,
+    expect_error([] { const Struct s("<I"); (void)s.iter_unpack(from_hex("0102030405")); }, errc::not_a_multiple,
                  "iterative unpacking requires a buffer of a multiple of 4 bytes");
-    expect_error([] { (void)Struct("").iter_unpack({}); }, errc::zero_size_struct,
+    expect_error([] { const Struct s(""); (void)s.iter_unpack({}); }, errc::zero_size_struct,
                  "cannot iteratively unpack with a struct of length 0");
-    expect_error([] { (void)Struct("<0s0i").iter_unpack(from_hex("00")); }, errc::zero_size_struct,
+    expect_error([] { const Struct s("<0s0i"); (void)s.iter_unpack(from_hex("00")); }, errc::zero_size_struct,
                  "cannot iteratively unpack with a struct of length 0");
 }
 
