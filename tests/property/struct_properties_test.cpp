@@ -678,8 +678,15 @@ RC_GTEST_PROP(StructFormats, RandomStringsParseOrThrowWirepackError, ()) {
     RC_ASSERT(values.size() == parsed->value_count());
     RC_ASSERT(parsed->pack(values).size() == parsed->size());
     if (parsed->size() != 0) {
-        const auto rows = parsed->iter_unpack(any_bytes(parsed->size() * 3));
+        const auto three = any_bytes(parsed->size() * 3);
+        const auto rows = parsed->iter_unpack(three);
         RC_ASSERT(rows.size() == 3u);
+        std::size_t seen = 0;
+        for (const auto& row : rows) {
+            RC_ASSERT(same_values(row, parsed->unpack(std::span(three).subspan(seen * parsed->size(), parsed->size()))));
+            ++seen;
+        }
+        RC_ASSERT(seen == 3u);
     }
 }
 
