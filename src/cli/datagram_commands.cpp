@@ -95,10 +95,12 @@ std::string truncation_report(const net::received_datagram& datagram) {
            std::to_string(receive_buffer_size) + "-byte receive buffer";
 }
 
-/// A UDP socket and the stop signals in one epoll set.
+/// A UDP socket and the stop signals in one epoll set, and the buffer the socket's
+/// datagrams are received into.
 class datagram_loop {
 public:
-    datagram_loop(net::udp_socket& socket, const net::file_descriptor& stop_signals) {
+    /// `socket` must outlive the loop.
+    datagram_loop(net::udp_socket& socket, const net::file_descriptor& stop_signals) : socket_(socket) {
         socket.set_nonblocking(true);
         poller_.add(stop_signals.get(), EPOLLIN, stop_key);
         poller_.add(socket.native_handle(), EPOLLIN, socket_key);
@@ -117,8 +119,33 @@ public:
         return seen;
     }
 
+    /// Hands the datagrams queued on the socket to `take`, up to `datagrams_per_turn`
+    /// (epoll reports the rest); a truncated datagram or a receive error is reported as
+    /// `command`'s and skipped. True as soon as `take` returns true: the command is done.
+    ///
+    ///     if (loop.take_waiting("listen", [&](const net::received_datagram& d) { return print(d); })) return 0;
+    template <class Take>
+    bool take_waiting(std::string_view command, Take&& take) {
+        for (int turn = 0; turn < datagrams_per_turn; ++turn) {
+            std::error_code failure;
+            const net::received_datagram datagram = socket_.receive_from(buffer_, failure);
+            if (failure == errc::datagram_truncated) {
+                report(command, truncation_report(datagram));
+                continue;
+            }
+            if (failure) {
+                if (!would_block(failure)) report(command, "cannot receive: " + message_of(failure));
+                return false;
+            }
+            if (take(datagram)) return true;
+        }
+        return false;
+    }
+
 private:
+    net::udp_socket& socket_;
     event_poller poller_;
+    std::vector<std::byte> buffer_ = std::vector<std::byte>(receive_buffer_size);
 };
 
 // ---- echo-server --udp -------------------------------------------------------------------
@@ -140,21 +167,12 @@ public:
     }
 
 private:
-    /// Echoes what is queued, up to `datagrams_per_turn`; epoll reports the rest.
+    /// Echoes what is queued.
     void echo_waiting() {
-        for (int turn = 0; turn < datagrams_per_turn; ++turn) {
-            std::error_code failure;
-            const net::received_datagram datagram = socket_.receive_from(buffer_, failure);
-            if (failure == errc::datagram_truncated) {
-                report("echo-server", truncation_report(datagram));
-                continue;
-            }
-            if (failure) {
-                if (!would_block(failure)) report("echo-server", "cannot receive: " + message_of(failure));
-                return;
-            }
+        loop_.take_waiting("echo-server", [this](const net::received_datagram& datagram) {
             echo(datagram);
-        }
+            return false;
+        });
     }
 
     /// A full send buffer drops the echo, as the network may drop any datagram; that is
@@ -179,7 +197,6 @@ private:
     net::udp_socket socket_;
     net::file_descriptor stop_signals_;
     datagram_loop loop_;
-    std::vector<std::byte> buffer_ = std::vector<std::byte>(receive_buffer_size);
     bool dropping_ = false;
 };
 
@@ -310,20 +327,9 @@ public:
 private:
     /// Prints what is queued, up to `datagrams_per_turn`; true once --count is reached.
     bool print_waiting() {
-        for (int turn = 0; turn < datagrams_per_turn; ++turn) {
-            std::error_code failure;
-            const net::received_datagram datagram = socket_.receive_from(buffer_, failure);
-            if (failure == errc::datagram_truncated) {
-                report("listen", truncation_report(datagram));
-                continue;
-            }
-            if (failure) {
-                if (!would_block(failure)) report("listen", "cannot receive: " + message_of(failure));
-                return false;
-            }
-            if (print(datagram) && options_.count && ++printed_ == *options_.count) return true;
-        }
-        return false;
+        return loop_.take_waiting("listen", [this](const net::received_datagram& datagram) {
+            return print(datagram) && options_.count && ++printed_ == *options_.count;
+        });
     }
 
     /// Prints one datagram; false when it does not fit the format (reported instead).
@@ -350,7 +356,6 @@ private:
     net::udp_socket socket_;
     net::file_descriptor stop_signals_;
     datagram_loop loop_;
-    std::vector<std::byte> buffer_ = std::vector<std::byte>(receive_buffer_size);
     std::uint64_t printed_ = 0;
 };
 
