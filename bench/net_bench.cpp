@@ -116,7 +116,6 @@ struct tally {
     std::uint64_t frames = 0;
     std::uint64_t bad = 0;       // frames of the wrong length or with the wrong first byte
     std::uint64_t leftover = 0;  // bytes of a frame cut short by the end of the stream
-    cpu_time spent;              // the receiver thread's CPU time
 };
 
 /// Counts one frame of `length` bytes whose payload starts at `payload`.
@@ -306,23 +305,17 @@ void run(benchmark::State& state, transport kind, std::size_t payload_size, read
 
     connection link = connect(kind);
     tally seen;
-    std::exception_ptr receiver_failure;
     bench::pin_to_cpu(0, pin_threads);
-    std::thread receiver([&] {
-        bench::pin_to_cpu(1, pin_threads);
-        const auto start = cpu_time::of_this_thread();
-        try {
+    bench::receiver_thread receiver(
+        pin_threads,
+        [&] {
             switch (reader) {
             case reader_kind::raw: seen = raw_receive(link.receiver.native_handle(), payload_size); break;
             case reader_kind::wirepack: seen = wp_receive(link.receiver, payload_size); break;
             case reader_kind::wirepack_1mib: seen = wp_receive(link.receiver, payload_size, raw_read_size); break;
             }
-        } catch (...) {
-            receiver_failure = std::current_exception();
-            ::shutdown(link.receiver.native_handle(), SHUT_RDWR);  // so the sender fails instead of blocking
-        }
-        seen.spent = cpu_time::of_this_thread() - start;
-    });
+        },
+        [&] { ::shutdown(link.receiver.native_handle(), SHUT_RDWR); });  // so the sender fails instead of blocking
 
     Sender send;
     std::uint64_t sent = 0;
@@ -349,13 +342,7 @@ void run(benchmark::State& state, transport kind, std::size_t payload_size, read
     }
     const double others = machine_time::now().others_since(machine_before);
 
-    if (receiver_failure) {
-        try {
-            std::rethrow_exception(receiver_failure);
-        } catch (const std::exception& e) {
-            failure = std::string("receiver: ") + e.what();
-        }
-    }
+    if (const std::string why = receiver.failure(); !why.empty()) failure = "receiver: " + why;
     if (failure.empty() && (seen.frames != sent || seen.bad != 0 || seen.leftover != 0)) {
         failure = "sent " + std::to_string(sent) + " frames, received " + std::to_string(seen.frames) + " (" +
                   std::to_string(seen.bad) + " wrong, " + std::to_string(seen.leftover) + " bytes left over)";
@@ -371,8 +358,8 @@ void run(benchmark::State& state, transport kind, std::size_t payload_size, read
     state.counters["frames"] = static_cast<double>(sent);
     state.counters["tx_user_ns"] = sender_spent.user * per_frame;
     state.counters["tx_sys_ns"] = sender_spent.system * per_frame;
-    state.counters["rx_user_ns"] = seen.spent.user * per_frame;
-    state.counters["rx_sys_ns"] = seen.spent.system * per_frame;
+    state.counters["rx_user_ns"] = receiver.spent().user * per_frame;
+    state.counters["rx_sys_ns"] = receiver.spent().system * per_frame;
     state.counters["others_cores"] = others;  // other processes' CPU use meanwhile, in cores
 }
 

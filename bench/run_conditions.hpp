@@ -13,7 +13,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
+#include <string>
 #include <thread>
+#include <utility>
 
 namespace bench {
 
@@ -105,5 +108,54 @@ inline void wait_for_quiet(double& budget) {
         if (after.others_since(before) < 0.1) return;
     }
 }
+
+/// The receiving side of a run: a thread that runs `work` pinned to CPU 1 (when `pin`;
+/// the sender pins itself to CPU 0), counts the CPU time it spends and keeps what it
+/// throws, calling `on_failure` then (to unblock the sender, say).
+///
+///     bench::receiver_thread receiver(pin, [&] { seen = receive(socket); }, [&] { ::shutdown(fd, SHUT_RDWR); });
+///     send_for_a_while();
+///     receiver.join();
+///     if (!receiver.failure().empty()) state.SkipWithError(...);
+class receiver_thread {
+public:
+    template <class Work, class OnFailure>
+    receiver_thread(bool pin, Work work, OnFailure on_failure)
+        : thread_([this, pin, work = std::move(work), on_failure = std::move(on_failure)]() mutable {
+              pin_to_cpu(1, pin);
+              const auto start = cpu_time::of_this_thread();
+              try {
+                  work();
+              } catch (...) {
+                  failure_ = std::current_exception();
+                  on_failure();
+              }
+              spent_ = cpu_time::of_this_thread() - start;
+          }) {}
+
+    receiver_thread(receiver_thread&&) = delete;  // the thread refers to this object
+
+    void join() { thread_.join(); }
+
+    /// After `join`: the thread's CPU time.
+    [[nodiscard]] cpu_time spent() const noexcept { return spent_; }
+
+    /// After `join`: what `work` threw, as its what(); empty when it returned.
+    [[nodiscard]] std::string failure() const {
+        if (!failure_) return {};
+        try {
+            std::rethrow_exception(failure_);
+        } catch (const std::exception& e) {
+            return e.what();
+        } catch (...) {
+            return "an exception that is no std::exception";
+        }
+    }
+
+private:
+    cpu_time spent_;
+    std::exception_ptr failure_;
+    std::thread thread_;  // last: the thread starts once the members it writes exist
+};
 
 }  // namespace bench

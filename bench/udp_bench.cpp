@@ -571,20 +571,10 @@ void run(benchmark::State& state, std::size_t size, sender_kind kind, receiver_k
     datagram_block block(block_count(kind, size), size);
     progress shared;
     checker check(size, shared);
-    cpu_time receiver_spent;
-    std::exception_ptr receiver_failure;
     bench::pin_to_cpu(0, pin_threads);
-    std::thread receiver([&] {
-        bench::pin_to_cpu(1, pin_threads);
-        const auto start = cpu_time::of_this_thread();
-        try {
-            receive(reader, receiver_socket, check);
-        } catch (...) {
-            receiver_failure = std::current_exception();
-            shared.failed.store(true, std::memory_order_relaxed);
-        }
-        receiver_spent = cpu_time::of_this_thread() - start;
-    });
+    bench::receiver_thread receiver(
+        pin_threads, [&] { receive(reader, receiver_socket, check); },
+        [&] { shared.failed.store(true, std::memory_order_relaxed); });
 
     Sender send;
     const std::uint64_t window = window_for(granted);
@@ -619,13 +609,7 @@ void run(benchmark::State& state, std::size_t size, sender_kind kind, receiver_k
     }
     const double others = machine_time::now().others_since(machine_before);
 
-    if (receiver_failure) {
-        try {
-            std::rethrow_exception(receiver_failure);
-        } catch (const std::exception& e) {
-            failure = std::string("receiver: ") + e.what();
-        }
-    }
+    if (const std::string why = receiver.failure(); !why.empty()) failure = "receiver: " + why;
     if (!check.failure().empty()) failure = "receiver: " + check.failure();
     if (failure.empty() && (!check.ended() || check.received() != sent)) {
         failure = "the run ended with " + std::to_string(check.received()) + " datagrams received";
@@ -643,8 +627,8 @@ void run(benchmark::State& state, std::size_t size, sender_kind kind, receiver_k
     state.counters["tx_user_ns"] = sender_spent.user * per_datagram;
     state.counters["tx_sys_ns"] = sender_spent.system * per_datagram;
     state.counters["tx_wait_ns"] = gate.spun_seconds() * per_datagram;
-    state.counters["rx_user_ns"] = receiver_spent.user * per_datagram;
-    state.counters["rx_sys_ns"] = receiver_spent.system * per_datagram;
+    state.counters["rx_user_ns"] = receiver.spent().user * per_datagram;
+    state.counters["rx_sys_ns"] = receiver.spent().system * per_datagram;
     state.counters["window"] = static_cast<double>(window);
     const auto receive_calls = std::max<std::uint64_t>(1, check.calls());
     state.counters["rx_per_call"] = static_cast<double>(sent) / static_cast<double>(receive_calls);
