@@ -1,7 +1,7 @@
-// What the socket benchmarks (net_bench.cpp, udp_bench.cpp) need to know about the
-// machine a run shares: the CPU time each of their threads spent, how busy other
-// processes kept the cores meanwhile, and a way to start a run when they pause. They
-// run a sender and a receiver thread, each pinned to a core of its own.
+// What the socket benchmarks (net_bench.cpp, udp_bench.cpp) share. Each run has a
+// sender and a receiver thread, each pinned to a core of its own; these measure the CPU
+// time each thread spent, how busy other processes kept the cores meanwhile (the
+// machine is shared), and start a run when those pause.
 #pragma once
 
 #include <pthread.h>
