@@ -662,16 +662,16 @@ void udp_socket::send_segments(std::span<const std::byte> bytes, std::size_t seg
     std::size_t offset = 0;
     while (offset < bytes.size()) {
         const std::size_t left = bytes.size() - offset;
-        if (offload && left > segment_size) {
-            const std::size_t segments = (left + segment_size - 1) / segment_size;
-            const std::size_t chunk = std::min(left, per_offload() * segment_size);
+        const std::size_t segments_left = (left + segment_size - 1) / segment_size;
+        if (offload && segments_left > 1) {
+            const std::size_t segments = std::min(segments_left, per_offload());
+            const std::size_t chunk = std::min(left, segments * segment_size);
             const auto error = send_offloaded(fd_.get(), bytes.subspan(offset, chunk), segment_size, to);
             if (!error) {
                 offset += chunk;
                 continue;
             }
-            if (error == std::errc::invalid_argument && segments_per_offload_ > older_kernel_max_segments &&
-                std::min(segments, per_offload()) > older_kernel_max_segments) {
+            if (error == std::errc::invalid_argument && segments > older_kernel_max_segments) {
                 // An older kernel's limit (or a segment over the path MTU, which the retry
                 // with 64 reports again): this socket sends 64 at a time from now on.
                 segments_per_offload_ = older_kernel_max_segments;
@@ -683,8 +683,7 @@ void udp_socket::send_segments(std::span<const std::byte> bytes, std::size_t seg
             }
             offload = false;  // the rest of this call goes by sendmmsg
         }
-        const std::size_t segments = (left + segment_size - 1) / segment_size;
-        const std::size_t count = offload ? 1 : std::min(segments, datagrams_per_call);
+        const std::size_t count = offload ? 1 : std::min(segments_left, datagrams_per_call);
         const auto segment_at = [&](std::size_t i) {
             const std::size_t from = offset + i * segment_size;
             return std::pair(bytes.subspan(from, std::min(segment_size, bytes.size() - from)), &to);
