@@ -26,7 +26,7 @@ template <> struct unsigned_of_size<8> { using type = std::uint64_t; };
 /// Requires: `out` points to at least `sizeof(T)` writable bytes; T is an integer,
 /// `float` or `double`.
 template <boost::endian::order Order, class T>
-constexpr void store(std::byte* out, T value) noexcept {
+constexpr void store(std::byte* out, const T& value) noexcept {
     static_assert(std::is_arithmetic_v<T>);
     if (std::is_constant_evaluated()) {
         using bits_type = typename unsigned_of_size<sizeof(T)>::type;
