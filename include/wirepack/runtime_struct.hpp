@@ -5,12 +5,15 @@
 /// and packs and unpacks dynamically typed `wirepack::value`s.
 ///
 ///     wirepack::Struct s("<I2sf");
-///     std::vector<std::byte> b = s.pack({1, "ab", 2.7});
-///     std::vector<wirepack::value> v = s.unpack(b);   // {uint64_t 1, "ab", 2.700000047683716}
+///     wirepack::packed_bytes b = s.pack({1, "ab", 2.7});
+///     wirepack::values v = s.unpack(b);   // {uint64_t 1, "ab", 2.700000047683716}
 ///
-/// For loops that pack or unpack many messages, `pack_into` and `unpack_into`
-/// allocate nothing: they write into the caller's buffer and reuse the caller's
-/// vector of values (and the capacity of the strings in it).
+/// `pack` and `unpack` return containers that keep a small struct inside
+/// themselves (`value.hpp`): packing up to 64 bytes allocates nothing, nor does
+/// unpacking up to 8 values, but for strings longer than 15 bytes. For loops that
+/// pack or unpack many messages, `pack_into` and `unpack_into` allocate nothing at
+/// all: they write into the caller's buffer and reuse the caller's `values` (and
+/// the capacity of the strings in them).
 ///
 /// How it is fast: the constructor compiles the format into two tables of
 /// `detail::step`s, one for packing (values and pads) and one for unpacking
@@ -45,19 +48,12 @@
 #include <wirepack/error.hpp>
 #include <wirepack/format.hpp>
 #include <wirepack/result.hpp>
+#include <wirepack/value.hpp>
 #include <wirepack/detail/codec.hpp>
 #include <wirepack/detail/endian.hpp>
 #include <wirepack/detail/half.hpp>
 
 namespace wirepack {
-
-/// A Python value as `struct` sees it: an int (as `int64_t` or `uint64_t`), a
-/// float, a bool, or bytes (held in a `std::string`).
-///
-/// Unpacking yields `int64_t` for signed codes (`b h i l q n`), `uint64_t` for
-/// unsigned ones (`B H I L Q N P`), `bool` for `?`, `double` for `e f d` and
-/// `std::string` for `c s p`.
-using value = std::variant<bool, std::int64_t, std::uint64_t, double, std::string>;
 
 namespace detail {
 
@@ -879,12 +875,12 @@ public:
     /// with CPython's message for a wrong count, kind or range.
     ///
     ///     auto b = wirepack::Struct("<h").pack({-2});   // fe ff
-    [[nodiscard]] std::vector<std::byte> pack(std::span<const value> values) const {
-        std::vector<std::byte> out(checked_count(values, "pack"));
+    [[nodiscard]] packed_bytes pack(std::span<const value> values) const {
+        packed_bytes out(checked_count(values, "pack"), boost::container::default_init);
         pack_unchecked(out.data(), values.data());
         return out;
     }
-    [[nodiscard]] std::vector<std::byte> pack(std::initializer_list<value> values) const {
+    [[nodiscard]] packed_bytes pack(std::initializer_list<value> values) const {
         return pack(std::span<const value>(values.begin(), values.size()));
     }
 
@@ -908,11 +904,11 @@ public:
     }
 
     /// Unpacks exactly `size()` bytes. Throws `wirepack::error` for any other size.
-    [[nodiscard]] std::vector<value> unpack(std::span<const std::byte> bytes) const {
+    [[nodiscard]] values unpack(std::span<const std::byte> bytes) const {
         if (bytes.size() != size()) [[unlikely]] detail::throw_unpack_size(size());
-        std::vector<value> values(value_count());
-        unpack_unchecked(bytes.data(), values.data());
-        return values;
+        values out(value_count());
+        unpack_unchecked(bytes.data(), out.data());
+        return out;
     }
 
     /// Like `unpack`, but into `out`, which ends up with `value_count()` values.
@@ -921,62 +917,62 @@ public:
     /// Throws `wirepack::error` for a size other than `size()`, leaving `out` alone.
     ///
     ///     const wirepack::Struct header("!HHIQdd16s");
-    ///     std::vector<wirepack::value> fields;
+    ///     wirepack::values fields;
     ///     for (std::span<const std::byte> message : messages) {
     ///         header.unpack_into(message, fields);      // fields[6] holds the 16-byte name
     ///         handle(fields);
     ///     }
-    void unpack_into(std::span<const std::byte> bytes, std::vector<value>& out) const {
+    void unpack_into(std::span<const std::byte> bytes, values& out) const {
         if (bytes.size() != size()) [[unlikely]] detail::throw_unpack_size(size());
         if (out.size() != value_count()) [[unlikely]] return resize_and_unpack(bytes.data(), out);
         unpack_unchecked(bytes.data(), out.data());
     }
 
     /// Like `unpack`, but a wrong size gives `errc::buffer_size_mismatch`.
-    [[nodiscard]] result<std::vector<value>> try_unpack(std::span<const std::byte> bytes) const {
+    [[nodiscard]] result<values> try_unpack(std::span<const std::byte> bytes) const {
         if (bytes.size() != size()) return errc::buffer_size_mismatch;
-        std::vector<value> values(value_count());
-        unpack_unchecked(bytes.data(), values.data());
-        return values;
+        values out(value_count());
+        unpack_unchecked(bytes.data(), out.data());
+        return out;
     }
 
     /// Unpacks the struct at `offset` (negative: from the end) of `buffer`.
-    [[nodiscard]] std::vector<value> unpack_from(std::span<const std::byte> buffer, std::ptrdiff_t offset = 0) const {
+    [[nodiscard]] values unpack_from(std::span<const std::byte> buffer, std::ptrdiff_t offset = 0) const {
         const auto where = detail::locate(buffer.size(), offset, size());
         if (where.error != errc{}) {
             detail::throw_window_error(where.error, detail::direction::unpacking, buffer.size(), offset, size());
         }
-        std::vector<value> values(value_count());
-        unpack_unchecked(buffer.data() + where.start, values.data());
-        return values;
+        values out(value_count());
+        unpack_unchecked(buffer.data() + where.start, out.data());
+        return out;
     }
 
     /// Like `unpack_from`, without exceptions for a struct that does not fit.
-    [[nodiscard]] result<std::vector<value>> try_unpack_from(std::span<const std::byte> buffer,
-                                                             std::ptrdiff_t offset = 0) const {
+    [[nodiscard]] result<values> try_unpack_from(std::span<const std::byte> buffer,
+                                                 std::ptrdiff_t offset = 0) const {
         const auto where = detail::locate(buffer.size(), offset, size());
         if (where.error != errc{}) return where.error;
-        std::vector<value> values(value_count());
-        unpack_unchecked(buffer.data() + where.start, values.data());
-        return values;
+        values out(value_count());
+        unpack_unchecked(buffer.data() + where.start, out.data());
+        return out;
     }
 
     /// The structs of a buffer, one after another, as `iter_unpack` returns them: an
-    /// input range that unpacks each struct when the iterator reaches it, into a vector
-    /// of values the iterator reuses, so memory stays that of one struct however long
+    /// input range that unpacks each struct when the iterator reaches it, into one
+    /// `values` the iterator reuses, so memory stays that of one struct however long
     /// the buffer. It refers to the `Struct` and to the bytes, which must outlive it.
     class iter_unpack_view {
     public:
         class iterator {
         public:
             using iterator_concept = std::input_iterator_tag;
-            using value_type = std::vector<value>;
+            using value_type = values;
             using difference_type = std::ptrdiff_t;
 
             iterator() = default;
 
             /// The values of the current struct; valid until the iterator moves on.
-            [[nodiscard]] const std::vector<value>& operator*() const noexcept { return values_; }
+            [[nodiscard]] const values& operator*() const noexcept { return values_; }
             iterator& operator++() {
                 at_ += layout_->size();
                 unpack_current();
@@ -998,7 +994,7 @@ public:
             const Struct* layout_ = nullptr;
             const std::byte* at_ = nullptr;
             const std::byte* end_ = nullptr;
-            std::vector<value> values_;
+            values values_;
         };
 
         /// Requires: `bytes.size()` is a non-zero multiple of `layout.size()` or zero (see `iter_unpack`).
@@ -1021,7 +1017,7 @@ public:
     /// when the struct size is zero or the buffer's size is not a multiple of it.
     ///
     ///     const wirepack::Struct point("<hh");
-    ///     for (const std::vector<wirepack::value>& xy : point.iter_unpack(bytes)) draw(xy);
+    ///     for (const wirepack::values& xy : point.iter_unpack(bytes)) draw(xy);
     [[nodiscard]] iter_unpack_view iter_unpack(std::span<const std::byte> bytes) const& {
         if (size() == 0 || bytes.size() % size() != 0) detail::throw_iter_unpack_size(size());
         return iter_unpack_view(*this, bytes);
@@ -1059,9 +1055,9 @@ private:
         first->unpack(first, in, out);
     }
 
-    /// `unpack_into` for a vector of another size. Out of line, so that the usual
+    /// `unpack_into` for a `values` of another size. Out of line, so that the usual
     /// call makes no other call and needs no stack frame of its own.
-    WIREPACK_DETAIL_NOINLINE void resize_and_unpack(const std::byte* in, std::vector<value>& out) const {
+    WIREPACK_DETAIL_NOINLINE void resize_and_unpack(const std::byte* in, values& out) const {
         out.resize(value_count());
         unpack_unchecked(in, out.data());
     }

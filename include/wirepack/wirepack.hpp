@@ -14,3 +14,4 @@
 #include <wirepack/runtime_frame.hpp>
 #include <wirepack/runtime_struct.hpp>
 #include <wirepack/struct.hpp>
+#include <wirepack/value.hpp>

@@ -137,16 +137,17 @@ message_arguments take_message_arguments(argument_list arguments) {
 std::vector<std::byte> build_message(const message_arguments& message, std::optional<Struct>& layout) {
     if (!message.format) return read_standard_input();
     layout.emplace(*message.format);
-    std::vector<literal> values;
-    values.reserve(message.values.size());
-    for (const std::string_view argument : message.values) values.push_back(parse_literal(argument));
-    return pack_literals(*layout, values);
+    std::vector<literal> arguments;
+    arguments.reserve(message.values.size());
+    for (const std::string_view argument : message.values) arguments.push_back(parse_literal(argument));
+    const packed_bytes packed = pack_literals(*layout, arguments);
+    return {packed.begin(), packed.end()};
 }
 
 std::string message_text(const std::optional<Struct>& layout, std::span<const std::byte> bytes) {
     if (!layout) return to_hex(bytes);
-    const std::vector<value> values = layout->unpack(bytes);
-    return tuple_repr(std::span<const value>(values));
+    const values unpacked = layout->unpack(bytes);
+    return tuple_repr(unpacked);
 }
 
 std::vector<std::byte> read_standard_input() {

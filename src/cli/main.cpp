@@ -94,10 +94,10 @@ int run_pack(argument_list arguments) {
     if (arguments.empty()) throw usage_error("missing arguments");
 
     const wirepack::Struct layout(arguments[0]);
-    std::vector<cli::literal> values;
-    values.reserve(arguments.size() - 1);
-    for (const std::string_view argument : arguments.subspan(1)) values.push_back(cli::parse_literal(argument));
-    const std::vector<std::byte> packed = cli::pack_literals(layout, values);
+    std::vector<cli::literal> literals;
+    literals.reserve(arguments.size() - 1);
+    for (const std::string_view argument : arguments.subspan(1)) literals.push_back(cli::parse_literal(argument));
+    const wirepack::packed_bytes packed = cli::pack_literals(layout, literals);
 
     if (raw) {
         std::fwrite(packed.data(), 1, packed.size(), stdout);
@@ -111,8 +111,7 @@ int run_unpack(argument_list arguments) {
     require_argument_count(arguments, 2);
     const wirepack::Struct layout(arguments[0]);
     const std::vector<std::byte> data = read_data(arguments[1]);
-    const std::vector<wirepack::value> values = layout.unpack(data);
-    write_line(cli::tuple_repr(std::span<const wirepack::value>(values)));
+    write_line(cli::tuple_repr(layout.unpack(data)));
     return 0;
 }
 
@@ -125,11 +124,11 @@ int run_iter_unpack(argument_list arguments) {
     }
     // One struct at a time, printed as it is unpacked: memory stays that of one
     // struct's values, however much data there is.
-    std::vector<wirepack::value> values;
+    wirepack::values values;
     const std::span<const std::byte> all(data);
     for (std::size_t at = 0; at < all.size(); at += layout.size()) {
         layout.unpack_into(all.subspan(at, layout.size()), values);
-        write_line(cli::tuple_repr(std::span<const wirepack::value>(values)));
+        write_line(cli::tuple_repr(values));
     }
     return 0;
 }

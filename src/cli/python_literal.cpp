@@ -487,28 +487,28 @@ value to_value(const literal& parsed, const Struct& layout, std::size_t value_in
     return std::int64_t{0};  // c, s and p refuse every int alike; Struct says how
 }
 
-std::vector<std::byte> pack_literals(const Struct& layout, std::span<const literal> arguments) {
-    std::vector<value> values;
-    values.reserve(arguments.size());
+packed_bytes pack_literals(const Struct& layout, std::span<const literal> arguments) {
+    values converted;
+    converted.reserve(arguments.size());
     if (arguments.size() != layout.value_count()) {
         // CPython checks the count before any value; Struct reports it.
-        for (const literal& argument : arguments) values.push_back(value_ignoring_code(argument));
-        return layout.pack(values);
+        for (const literal& argument : arguments) converted.push_back(value_ignoring_code(argument));
+        return layout.pack(converted);
     }
     for (std::size_t index = 0; index < arguments.size(); ++index) {
         try {
-            values.push_back(to_value(arguments[index], layout, index));
+            converted.push_back(to_value(arguments[index], layout, index));
         } catch (const error&) {
             // CPython reports the leftmost bad value, which may come before this
             // one: pack the values so far with acceptable stand-ins for the rest.
             for (std::size_t rest = index; rest < arguments.size(); ++rest) {
-                values.push_back(acceptable_value_for(layout.code_at(rest)));
+                converted.push_back(acceptable_value_for(layout.code_at(rest)));
             }
-            (void)layout.pack(values);
+            (void)layout.pack(converted);
             throw;
         }
     }
-    return layout.pack(values);
+    return layout.pack(converted);
 }
 
 }  // namespace wirepack::cli

@@ -74,7 +74,6 @@ using literal = std::variant<bool, std::int64_t, std::uint64_t, double, std::str
 ///
 ///     const std::vector<literal> arguments{parse_literal("1"), parse_literal("b'ab'"), parse_literal("2.7")};
 ///     pack_literals(wirepack::Struct("<I2sf"), arguments)   // 01000000 6162 cdcc2c40
-[[nodiscard]] std::vector<std::byte> pack_literals(const Struct& layout,
-                                                   std::span<const literal> arguments);
+[[nodiscard]] packed_bytes pack_literals(const Struct& layout, std::span<const literal> arguments);
 
 }  // namespace wirepack::cli

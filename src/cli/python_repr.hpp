@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include <wirepack/value.hpp>
+
 namespace wirepack::cli {
 
 /// `repr(True)` / `repr(False)`.
@@ -74,8 +76,7 @@ template <typename... Alternatives>
 
 /// `repr()` of a tuple of values, as `print(struct.unpack(...))` shows it:
 /// `()`, `(5,)`, `(1, b'ab', 2.700000047683716)`.
-template <typename Value>
-[[nodiscard]] std::string tuple_repr(std::span<const Value> values) {
+[[nodiscard]] inline std::string tuple_repr(std::span<const value> values) {
     std::string text = "(";
     for (std::size_t index = 0; index < values.size(); ++index) {
         if (index != 0) text += ", ";

@@ -284,7 +284,7 @@ bool same_tuple(const Tuple& a, const Tuple& b) {
     }(std::make_index_sequence<std::tuple_size_v<Tuple>>{});
 }
 
-bool same_values(const std::vector<value>& a, const std::vector<value>& b) {
+bool same_values(std::span<const value> a, std::span<const value> b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
         const auto* x = std::get_if<double>(&a[i]);
@@ -298,8 +298,8 @@ bool same_values(const std::vector<value>& a, const std::vector<value>& b) {
     return true;
 }
 
-bool has_nan(const std::vector<value>& values) {
-    return std::any_of(values.begin(), values.end(), [](const value& v) {
+bool has_nan(std::span<const value> unpacked) {
+    return std::any_of(unpacked.begin(), unpacked.end(), [](const value& v) {
         const auto* d = std::get_if<double>(&v);
         return d != nullptr && std::isnan(*d);
     });
@@ -317,8 +317,8 @@ value to_runtime(const T& x) {
 }
 
 template <class Tuple>
-std::vector<value> to_runtime_values(const Tuple& t) {
-    return std::apply([](const auto&... x) { return std::vector<value>{to_runtime(x)...}; }, t);
+wirepack::values to_runtime_values(const Tuple& t) {
+    return std::apply([](const auto&... x) { return wirepack::values{to_runtime(x)...}; }, t);
 }
 
 std::string bytes_text(std::span<const std::byte> bytes) {

@@ -46,7 +46,8 @@ std::vector<std::byte> bytes_of(std::initializer_list<unsigned> values) {
 std::vector<std::byte> pack_arguments(std::string_view format, std::initializer_list<std::string_view> arguments) {
     std::vector<literal> parsed;
     for (const std::string_view argument : arguments) parsed.push_back(parse_literal(argument));
-    return wirepack::cli::pack_literals(wirepack::Struct(format), parsed);
+    const wirepack::packed_bytes packed = wirepack::cli::pack_literals(wirepack::Struct(format), parsed);
+    return {packed.begin(), packed.end()};
 }
 
 std::string pack_error(std::string_view format, std::initializer_list<std::string_view> arguments) {
@@ -171,8 +172,7 @@ TEST(PythonRepr, TuplesOfUnpackedValues) {
 TEST(PythonRepr, UnpackedTupleMatchesPythonPrint) {
     const wirepack::Struct layout("<I2sf");
     const std::vector<std::byte> data = wirepack::cli::from_hex("010000006162cdcc2c40");
-    const std::vector<wirepack::value> values = layout.unpack(data);
-    EXPECT_EQ(wirepack::cli::tuple_repr(std::span<const wirepack::value>(values)), "(1, b'ab', 2.700000047683716)");
+    EXPECT_EQ(wirepack::cli::tuple_repr(layout.unpack(data)), "(1, b'ab', 2.700000047683716)");
 }
 
 // ---- PythonRepr: hex ---------------------------------------------------------------------

@@ -1,0 +1,126 @@
+// What the run-time wirepack::Struct allocates: `pack` and `unpack` return
+// containers that keep a small struct inside themselves (wirepack/value.hpp), so a
+// struct of up to 64 bytes packs, and one of up to 8 values unpacks, with no call
+// to operator new; past that they go to the heap and still hold every byte.
+// Counted by replacing the global operator new in this test binary.
+
+#include <wirepack/runtime_struct.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "hex_bytes.hpp"
+
+namespace {
+bool counting = false;
+std::size_t allocations = 0;
+}  // namespace
+
+// Not inlined, so that g++ does not pair the malloc and free inside them with the
+// new and delete expressions of the code under test (-Wmismatched-new-delete).
+[[gnu::noinline]] void* operator new(std::size_t size) {
+    if (counting) ++allocations;
+    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+    throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+using wirepack::Struct;
+using wirepack::value;
+using wirepack::test::from_hex;
+using wirepack::test::to_hex;
+
+/// How many times `call` reached operator new.
+template <class F>
+std::size_t allocations_of(F&& call) {
+    allocations = 0;
+    counting = true;
+    call();
+    counting = false;
+    return allocations;
+}
+
+TEST(StructAllocation, PackingUpTo64BytesAllocatesNothing) {
+    const Struct header("!HHIQdd16s");  // 48 bytes
+    const wirepack::values fields{std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{4},
+                                  1.5, -2.25, std::string("sensor-0042-east")};
+    const Struct widest("64s");
+    const wirepack::values text{std::string(64, 'x')};
+    wirepack::packed_bytes packed;
+    EXPECT_EQ(allocations_of([&] {
+                  packed = header.pack(fields);
+                  (void)widest.pack(text);
+              }),
+              0u);
+    EXPECT_EQ(to_hex(packed),
+              "00010002000000030000000000000004"
+              "3ff8000000000000c002000000000000"
+              "73656e736f722d303034322d65617374");
+}
+
+TEST(StructAllocation, PackingMoreThan64BytesAllocatesOnceAndKeepsEveryByte) {
+    const Struct wide("<65sH");
+    const wirepack::values fields{std::string(65, 'a'), std::uint64_t{0xbeef}};
+    wirepack::packed_bytes packed;
+    EXPECT_EQ(allocations_of([&] { packed = wide.pack(fields); }), 1u);
+    std::string expected;
+    for (int k = 0; k < 65; ++k) expected += "61";
+    EXPECT_EQ(to_hex(packed), expected + "efbe");
+}
+
+TEST(StructAllocation, UnpackingUpTo8ValuesAllocatesOnlyForLongStrings) {
+    const Struct small("<I2sf");
+    const auto small_bytes = from_hex("010000006162cdcc2c40");
+    wirepack::values unpacked;
+    EXPECT_EQ(allocations_of([&] { unpacked = small.unpack(small_bytes); }), 0u);
+    ASSERT_EQ(unpacked.size(), 3u);
+    EXPECT_EQ(unpacked[0], value(std::uint64_t{1}));
+    EXPECT_EQ(unpacked[1], value(std::string("ab")));
+    EXPECT_EQ(unpacked[2], value(static_cast<double>(2.7f)));
+
+    // Eight values, one of them a string of 16 bytes: std::string keeps 15 in itself.
+    const Struct header("!HHIQdd16s?");
+    const auto header_bytes = from_hex(
+        "00010002000000030000000000000004"
+        "3ff8000000000000c002000000000000"
+        "73656e736f722d303034322d6561737401");
+    EXPECT_EQ(allocations_of([&] { unpacked = header.unpack(header_bytes); }), 1u);
+    ASSERT_EQ(unpacked.size(), 8u);
+    EXPECT_EQ(unpacked[6], value(std::string("sensor-0042-east")));
+    EXPECT_EQ(unpacked[7], value(true));
+}
+
+TEST(StructAllocation, UnpackingMoreThan8ValuesAllocatesOnceAndKeepsEveryValue) {
+    const Struct nine("9B");
+    const auto bytes = from_hex("010203040506070809");
+    wirepack::values unpacked;
+    EXPECT_EQ(allocations_of([&] { unpacked = nine.unpack(bytes); }), 1u);
+    ASSERT_EQ(unpacked.size(), 9u);
+    for (std::size_t k = 0; k < 9; ++k) EXPECT_EQ(unpacked[k], value(std::uint64_t{k + 1})) << k;
+}
+
+TEST(StructAllocation, UnpackIntoReusesValuesAndStrings) {
+    const Struct header("!HHIQdd16s?");
+    const auto first = from_hex(
+        "00010002000000030000000000000004"
+        "3ff8000000000000c002000000000000"
+        "73656e736f722d303034322d6561737401");
+    auto second = first;
+    second[47] = std::byte{'w'};
+    wirepack::values unpacked;
+    header.unpack_into(first, unpacked);
+    EXPECT_EQ(allocations_of([&] { header.unpack_into(second, unpacked); }), 0u);
+    EXPECT_EQ(unpacked[6], value(std::string("sensor-0042-easw")));
+}
+
+}  // namespace
