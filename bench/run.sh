@@ -3,8 +3,9 @@
 #   wirepack's compile-time API vs hand-written Boost.Endian: instructions (callgrind) and ns,
 #   the run-time wirepack::Struct vs CPython's struct.Struct: speed-up,
 #   compile seconds for 50 formats, and the growth with the number of fields.
+# Timings run in 3 rounds, C++ and CPython in turn; each ratio is the median of its rounds.
 #
-# Usage: bench/run.sh [--quick]      (--quick: fewer repetitions, no compile-time growth study)
+# Usage: bench/run.sh [--quick]      (--quick: one round, fewer repetitions, no compile-time growth study)
 # Needs: g++, clang++, libbenchmark-dev, libboost-dev, valgrind, python3.
 # Keeps its raw results in a directory it prints at the end.
 set -euo pipefail
@@ -23,23 +24,28 @@ out="$(mktemp -d /tmp/wirepack-bench.XXXXXX)"
 export RESULTS="$out/results.tsv"
 : >"$RESULTS"
 repetitions=5
+rounds=3
 min_time=0.1
-if [[ $quick == 1 ]]; then repetitions=3; min_time=0.05; fi
+if [[ $quick == 1 ]]; then repetitions=3; rounds=1; min_time=0.05; fi
 start=$SECONDS
 
-echo "== Google Benchmark: bench/struct_bench.cpp (CPU time, median of $repetitions repetitions)"
 for cxx in g++ clang++; do
     "$cxx" -std=c++20 -O2 -DNDEBUG -I"$root/include" "$here/struct_bench.cpp" -lbenchmark -pthread \
         -o "$out/struct_bench-$cxx"
-    echo "-- $cxx"
-    "$out/struct_bench-$cxx" --benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true \
-        --benchmark_min_time="$min_time" --benchmark_enable_random_interleaving=true \
-        --benchmark_out="$out/bench-$cxx.json" --benchmark_out_format=json 2>/dev/null | grep '_median' | sort
 done
-
-echo
-echo "== CPython: bench/cpython_struct.py"
-python3 "$here/cpython_struct.py" --repeat "$repetitions" --json "$out/cpython.json"
+# Rounds of every timing, C++ and CPython in turn, so that a slow spell of the machine
+# falls on both sides of a ratio; the summary takes the median of each ratio's rounds.
+for round in $(seq "$rounds"); do
+    for cxx in g++ clang++; do
+        echo "== round $round/$rounds: bench/struct_bench.cpp, $cxx (CPU time, median of $repetitions repetitions)"
+        "$out/struct_bench-$cxx" --benchmark_repetitions="$repetitions" --benchmark_report_aggregates_only=true \
+            --benchmark_min_time="$min_time" --benchmark_enable_random_interleaving=true \
+            --benchmark_out="$out/bench-$cxx-$round.json" --benchmark_out_format=json 2>/dev/null |
+            grep '_median' | sort
+    done
+    echo "== round $round/$rounds: bench/cpython_struct.py"
+    python3 "$here/cpython_struct.py" --repeat "$repetitions" --json "$out/cpython-$round.json"
+done
 
 echo
 echo "== callgrind: bench/callgrind.sh"

@@ -2,8 +2,11 @@
 """Prints the summary table of bench/run.sh (Markdown, for the README) from the
 results it collected in DIR:
 
-    bench-<compiler>.json   Google Benchmark output of struct_bench (aggregates only)
-    cpython.json            bench/cpython_struct.py --json
+    bench-<compiler>-<round>.json   Google Benchmark output of struct_bench (aggregates only)
+    cpython-<round>.json            bench/cpython_struct.py --json, in the same round
+
+Every time is a median of repetitions within a round; a ratio is taken within each
+round and the summary shows the median over the rounds (with the times of that round).
     results.tsv             rows appended by bench/callgrind.sh and bench/compile_time.sh
 
     summarize.py DIR
@@ -27,10 +30,19 @@ COMPILERS = ["g++", "clang++"]
 FORMATS = ["!HHIQdd16s", "<I2sf"]
 
 
-def load_benchmarks(directory):
+def round_numbers(directory):
+    """The rounds that bench/run.sh completed: 1, 2, ... while cpython-<round>.json exists."""
+    found = []
+    while os.path.exists(os.path.join(directory, f"cpython-{len(found) + 1}.json")):
+        found.append(len(found) + 1)
+    return found
+
+
+def load_benchmarks(directory, round_number):
+    """{(compiler, benchmark name): CPU ns} of one round, the median of its repetitions."""
     medians = {}
     for cxx in COMPILERS:
-        path = os.path.join(directory, f"bench-{cxx}.json")
+        path = os.path.join(directory, f"bench-{cxx}-{round_number}.json")
         if not os.path.exists(path):
             continue
         with open(path) as f:
@@ -40,6 +52,22 @@ def load_benchmarks(directory):
                 scale = {"ns": 1, "us": 1e3, "ms": 1e6}[b["time_unit"]]
                 medians[(cxx, b["run_name"])] = b["cpu_time"] * scale
     return medians
+
+
+def load_cpython(directory, round_number):
+    """(Python version, {(operation, format): ns}) of one round."""
+    with open(os.path.join(directory, f"cpython-{round_number}.json")) as f:
+        data = json.load(f)
+    return data["python"], {(r["operation"], r["format"]): r["ns"] for r in data["results"]}
+
+
+def median_round(pairs):
+    """Of (numerator, denominator) pairs, one per round, the pair whose ratio is the
+    median (the lower middle one for an even count); None if any is missing."""
+    if not pairs or any(a is None or b is None for a, b in pairs):
+        return None
+    ordered = sorted(pairs, key=lambda pair: pair[0] / pair[1])
+    return ordered[(len(ordered) - 1) // 2]
 
 
 def load_rows(directory):
@@ -291,17 +319,11 @@ def main():
         udp_tables(sys.argv[2])
         return
     directory = sys.argv[1]
-    ns = load_benchmarks(directory)
+    rounds = round_numbers(directory)
+    ns_rounds = [load_benchmarks(directory, r) for r in rounds]
+    cpython_rounds = [load_cpython(directory, r) for r in rounds]
+    python_version = cpython_rounds[0][0] if cpython_rounds else "?"
     rows = load_rows(directory)
-    cpython = {}
-    path = os.path.join(directory, "cpython.json")
-    if os.path.exists(path):
-        with open(path) as f:
-            data = json.load(f)
-        python_version = data["python"]
-        cpython = {(r["operation"], r["format"]): r["ns"] for r in data["results"]}
-    else:
-        python_version = "?"
     instructions = {(r[1], r[2], r[3]): (float(r[4]), float(r[5])) for r in rows if r[0] == "callgrind"}
     compile_rows = [r for r in rows if r[0] == "compile"]
 
@@ -310,8 +332,16 @@ def main():
             return "n/a"
         return f"{a:.{digits}f}{unit} / {b:.{digits}f}{unit} = **{a / b:.2f}**"
 
+    def cell_speedup(pairs):
+        """CPython ns / wirepack ns of the median round."""
+        pair = median_round(pairs)
+        if pair is None:
+            return "n/a"
+        py, ours = pair
+        return f"{py:.0f} ns / {ours:.1f} ns = **{py / ours:.1f}x**"
+
     out = []
-    out.append("| What is compared | g++ 12 -O2 | clang++ 14 -O2 | Target |")
+    out.append(f"| What is compared (median of {len(rounds)} rounds) | g++ 12 -O2 | clang++ 14 -O2 | Target |")
     out.append("|---|---|---|---|")
     for fmt in FORMATS:
         for op in ["pack", "unpack"]:
@@ -322,8 +352,11 @@ def main():
             out.append(f"| `\"{fmt}\"` {op}: instructions per call, wirepack / hand-written (callgrind) | "
                        f"{cells[0]} | {cells[1]} | ≤ 1.05 |")
         for op in ["pack", "unpack"]:
-            cells = [cell_ratio(ns.get((cxx, f"{op}/{fmt}/wirepack")), ns.get((cxx, f"{op}/{fmt}/hand")), 2, " ns")
-                     for cxx in COMPILERS]
+            cells = []
+            for cxx in COMPILERS:
+                pair = median_round([(ns.get((cxx, f"{op}/{fmt}/wirepack")), ns.get((cxx, f"{op}/{fmt}/hand")))
+                                     for ns in ns_rounds])
+                cells.append(cell_ratio(*pair, 2, " ns") if pair else "n/a")
             out.append(f"| `\"{fmt}\"` {op}: ns per call, wirepack / hand-written (Google Benchmark) | "
                        f"{cells[0]} | {cells[1]} | ≈ 1 |")
     for fmt in FORMATS:
@@ -331,22 +364,17 @@ def main():
         # unpack return new containers too, pack_into/unpack_into reuse the caller's storage.
         for op, struct_op in [("pack", "pack"), ("pack", "pack_into"), ("unpack", "unpack"),
                               ("unpack", "unpack_into")]:
-            py = cpython.get((op, fmt))
-            cells = []
-            for cxx in COMPILERS:
-                ours = ns.get((cxx, f"{struct_op}/{fmt}/Struct"))
-                cells.append(f"{py:.0f} ns / {ours:.1f} ns = **{py / ours:.1f}x**" if py and ours else "n/a")
-            target = "≥ 10x"
-            out.append(f"| `\"{fmt}\"` CPython {python_version} `Struct.{op}` / `wirepack::Struct::{struct_op}`, speed-up | "
-                       f"{cells[0]} | {cells[1]} | {target} |")
-        # The ceiling on unpack's speed-up: only making and destroying the `values` it returns.
-        py = cpython.get(("unpack", fmt))
-        cells = []
-        for cxx in COMPILERS:
-            floor = ns.get((cxx, f"unpack/{fmt}/Struct_values_only"))
-            cells.append(f"{py:.0f} ns / {floor:.1f} ns = **{py / floor:.1f}x**" if py and floor else "n/a")
+            cells = [cell_speedup([(py.get((op, fmt)), ns.get((cxx, f"{struct_op}/{fmt}/Struct")))
+                                   for (_, py), ns in zip(cpython_rounds, ns_rounds)])
+                     for cxx in COMPILERS]
+            out.append(f"| `\"{fmt}\"` CPython {python_version} `Struct.{op}` / `wirepack::Struct::{struct_op}`, "
+                       f"speed-up | {cells[0]} | {cells[1]} | ≥ 10x |")
+        # What unpack's return type costs alone: making and destroying the `values` it returns.
+        cells = [cell_speedup([(py.get(("unpack", fmt)), ns.get((cxx, f"unpack/{fmt}/Struct_values_only")))
+                               for (_, py), ns in zip(cpython_rounds, ns_rounds)])
+                 for cxx in COMPILERS]
         out.append(f"| `\"{fmt}\"` CPython `Struct.unpack` / only making and destroying the `wirepack::values` "
-                   f"that `unpack` returns (its ceiling) | {cells[0]} | {cells[1]} | |")
+                   f"that `unpack` returns, without decoding | {cells[0]} | {cells[1]} | |")
     c = {(r[1], r[2]): r for r in compile_rows}
     if ("50formats", "wirepack") in c:
         w, h = c[("50formats", "wirepack")], c[("50formats", "hand")]
