@@ -96,10 +96,10 @@ void unpack(benchmark::State& state) {
 
 // ---- Run-time wirepack::Struct ------------------------------------------------------------------
 
-wirepack::values struct_values(const small_values& v) {
+wirepack::unpacked_values struct_values(const small_values& v) {
     return {std::uint64_t{v.id}, std::string(v.tag.data(), v.tag.size()), double{v.value}};
 }
-wirepack::values struct_values(const header_values& v) {
+wirepack::unpacked_values struct_values(const header_values& v) {
     return {std::uint64_t{v.kind}, std::uint64_t{v.flags},  std::uint64_t{v.length},
             std::uint64_t{v.sequence}, v.x, v.y, std::string(v.name.data(), v.name.size())};
 }
@@ -110,7 +110,7 @@ template <class Values>
 void struct_pack(benchmark::State& state) {
     const Values v = make<Values>(0);
     const wirepack::Struct s(format_of(v));
-    const wirepack::values values = struct_values(v);
+    const wirepack::unpacked_values values = struct_values(v);
     for (auto _ : state) {
         wirepack::packed_bytes bytes = s.pack(values);  // new bytes, as Python's Struct.pack returns
         benchmark::DoNotOptimize(bytes.data());
@@ -123,7 +123,7 @@ template <class Values>
 void struct_pack_into(benchmark::State& state) {
     const Values v = make<Values>(0);
     const wirepack::Struct s(format_of(v));
-    const wirepack::values values = struct_values(v);
+    const wirepack::unpacked_values values = struct_values(v);
     std::vector<std::byte> buffer(s.size());
     for (auto _ : state) {
         s.pack_into(buffer, 0, values);
@@ -139,7 +139,7 @@ void struct_unpack(benchmark::State& state) {
     const auto in = packed_inputs<Values>();
     std::size_t k = 0;
     for (auto _ : state) {
-        wirepack::values values = s.unpack(in[k++ % ring]);
+        wirepack::unpacked_values values = s.unpack(in[k++ % ring]);
         benchmark::DoNotOptimize(values.data());
         benchmark::ClobberMemory();
     }
@@ -152,7 +152,7 @@ template <class Values>
 void struct_unpack_into(benchmark::State& state) {
     const wirepack::Struct s(format_of(Values{}));
     const auto in = packed_inputs<Values>();
-    wirepack::values values;
+    wirepack::unpacked_values values;
     std::size_t k = 0;
     for (auto _ : state) {
         s.unpack_into(in[k++ % ring], values);
@@ -170,9 +170,9 @@ void struct_unpack_into(benchmark::State& state) {
 template <class Values>
 void struct_values_only(benchmark::State& state) {
     const wirepack::Struct s(format_of(Values{}));
-    const wirepack::values decoded = s.unpack(packed_inputs<Values>()[0]);
+    const wirepack::unpacked_values decoded = s.unpack(packed_inputs<Values>()[0]);
     for (auto _ : state) {
-        wirepack::values values(decoded.size());
+        wirepack::unpacked_values values(decoded.size());
         for (std::size_t k = 0; k < decoded.size(); ++k) {
             std::visit([&](const auto& x) { values[k] = x; }, decoded[k]);
         }

@@ -4,10 +4,10 @@ results it collected in DIR:
 
     bench-<compiler>-<round>.json   Google Benchmark output of struct_bench (aggregates only)
     cpython-<round>.json            bench/cpython_struct.py --json, in the same round
+    results.tsv                     rows appended by bench/callgrind.sh and bench/compile_time.sh
 
 Every time is a median of repetitions within a round; a ratio is taken within each
 round and the summary shows the median over the rounds (with the times of that round).
-    results.tsv             rows appended by bench/callgrind.sh and bench/compile_time.sh
 
     summarize.py DIR
 
@@ -31,15 +31,22 @@ FORMATS = ["!HHIQdd16s", "<I2sf"]
 
 
 def round_numbers(directory):
-    """The rounds that bench/run.sh completed: 1, 2, ... while cpython-<round>.json exists."""
-    found = []
-    while os.path.exists(os.path.join(directory, f"cpython-{len(found) + 1}.json")):
-        found.append(len(found) + 1)
-    return found
+    """The rounds of which bench/run.sh left any timing, in order; exits if there are none."""
+    found = set()
+    for name in os.listdir(directory):
+        stem, extension = os.path.splitext(name)
+        if extension == ".json" and (stem.startswith("cpython-") or stem.startswith("bench-")):
+            number = stem.rsplit("-", 1)[-1]
+            if number.isdigit():
+                found.add(int(number))
+    if not found:
+        sys.exit(f"summarize.py: no timings (cpython-<round>.json, bench-<compiler>-<round>.json) in {directory}")
+    return sorted(found)
 
 
 def load_benchmarks(directory, round_number):
-    """{(compiler, benchmark name): CPU ns} of one round, the median of its repetitions."""
+    """{(compiler, benchmark name): CPU ns} of one round, the median of its repetitions;
+    empty if the round has none."""
     medians = {}
     for cxx in COMPILERS:
         path = os.path.join(directory, f"bench-{cxx}-{round_number}.json")
@@ -55,19 +62,24 @@ def load_benchmarks(directory, round_number):
 
 
 def load_cpython(directory, round_number):
-    """(Python version, {(operation, format): ns}) of one round."""
-    with open(os.path.join(directory, f"cpython-{round_number}.json")) as f:
+    """(Python version, {(operation, format): ns}) of one round; (None, {}) if it has none."""
+    path = os.path.join(directory, f"cpython-{round_number}.json")
+    if not os.path.exists(path):
+        return None, {}
+    with open(path) as f:
         data = json.load(f)
     return data["python"], {(r["operation"], r["format"]): r["ns"] for r in data["results"]}
 
 
 def median_round(pairs):
     """Of (numerator, denominator) pairs, one per round, the pair whose ratio is the
-    median (the lower middle one for an even count); None if any is missing."""
-    if not pairs or any(a is None or b is None for a, b in pairs):
+    median, over the rounds that have both numbers (for an even count, the one of the
+    two middle pairs whose ratio is nearer 1); None if no round has both."""
+    present = sorted(((a, b) for a, b in pairs if a and b), key=lambda pair: pair[0] / pair[1])
+    if not present:
         return None
-    ordered = sorted(pairs, key=lambda pair: pair[0] / pair[1])
-    return ordered[(len(ordered) - 1) // 2]
+    lower, upper = present[(len(present) - 1) // 2], present[len(present) // 2]
+    return min(lower, upper, key=lambda pair: abs(pair[0] / pair[1] - 1))
 
 
 def load_rows(directory):
@@ -322,7 +334,7 @@ def main():
     rounds = round_numbers(directory)
     ns_rounds = [load_benchmarks(directory, r) for r in rounds]
     cpython_rounds = [load_cpython(directory, r) for r in rounds]
-    python_version = cpython_rounds[0][0] if cpython_rounds else "?"
+    python_version = next((version for version, _ in cpython_rounds if version), "?")
     rows = load_rows(directory)
     instructions = {(r[1], r[2], r[3]): (float(r[4]), float(r[5])) for r in rows if r[0] == "callgrind"}
     compile_rows = [r for r in rows if r[0] == "compile"]
@@ -341,7 +353,10 @@ def main():
         return f"{py:.0f} ns / {ours:.1f} ns = **{py / ours:.1f}x**"
 
     out = []
-    out.append(f"| What is compared (median of {len(rounds)} rounds) | g++ 12 -O2 | clang++ 14 -O2 | Target |")
+    out.append(f"Times: each ratio is the median of {len(rounds)} round(s), C++ and CPython timed in turn; "
+               "instruction counts and compile times are not taken in rounds.")
+    out.append("")
+    out.append("| What is compared | g++ 12 -O2 | clang++ 14 -O2 | Target |")
     out.append("|---|---|---|---|")
     for fmt in FORMATS:
         for op in ["pack", "unpack"]:
@@ -373,7 +388,7 @@ def main():
         cells = [cell_speedup([(py.get(("unpack", fmt)), ns.get((cxx, f"unpack/{fmt}/Struct_values_only")))
                                for (_, py), ns in zip(cpython_rounds, ns_rounds)])
                  for cxx in COMPILERS]
-        out.append(f"| `\"{fmt}\"` CPython `Struct.unpack` / only making and destroying the `wirepack::values` "
+        out.append(f"| `\"{fmt}\"` CPython `Struct.unpack` / only making and destroying the `wirepack::unpacked_values` "
                    f"that `unpack` returns, without decoding | {cells[0]} | {cells[1]} | |")
     c = {(r[1], r[2]): r for r in compile_rows}
     if ("50formats", "wirepack") in c:

@@ -6,14 +6,14 @@
 ///
 ///     wirepack::Struct s("<I2sf");
 ///     wirepack::packed_bytes b = s.pack({1, "ab", 2.7});
-///     wirepack::values v = s.unpack(b);   // {uint64_t 1, "ab", 2.700000047683716}
+///     wirepack::unpacked_values v = s.unpack(b);   // {uint64_t 1, "ab", 2.700000047683716}
 ///
 /// `pack` and `unpack` return containers that keep a small struct inside
 /// themselves (`value.hpp`): packing up to 64 bytes allocates nothing, nor does
-/// unpacking up to 8 values, but for strings longer than 15 bytes. For loops that
-/// pack or unpack many messages, `pack_into` and `unpack_into` allocate nothing at
-/// all: they write into the caller's buffer and reuse the caller's `values` (and
-/// the capacity of the strings in them).
+/// unpacking up to 8 values, but for strings longer than `std::string` holds
+/// inline. For loops that pack or unpack many messages, `pack_into` writes into
+/// the caller's buffer and `unpack_into` reuses the caller's values and the
+/// capacity of their strings: once they have held one struct, neither allocates.
 ///
 /// How it is fast: the constructor compiles the format into two tables of
 /// `detail::step`s, one for packing (values and pads) and one for unpacking
@@ -159,10 +159,11 @@ template <bool Native>
 // whatever the optimiser's size heuristics say: one call per value would double
 // the cost. The few functions marked NOINLINE must stay calls, so that the code
 // around them needs no stack frame. The fast handlers start on a 64-byte
-// boundary (HANDLER): each then sits in one cache line, whatever code the linker
-// puts around it, and the header format's `pack_into` and `unpack_into` run
-// 20-35% faster on this project's machine than with the default 16-byte
-// alignment. The macros are undefined at the end of this header.
+// boundary (HANDLER), so where each falls in the cache lines no longer depends
+// on the code the linker puts around it: the header format's `pack_into` and
+// `unpack_into` ran 20-35% faster on this project's machine than with the
+// default 16-byte alignment, for at most 64 bytes of padding per handler (about
+// 80 of them). The macros are undefined at the end of this header.
 #if defined(__GNUC__) || defined(__clang__)
 #define WIREPACK_DETAIL_ALWAYS_INLINE [[gnu::always_inline]] inline
 #define WIREPACK_DETAIL_NOINLINE [[gnu::noinline]]
@@ -664,7 +665,7 @@ WIREPACK_DETAIL_NOINLINE inline void set_bytes_at(const step& s, const std::byte
 }
 
 /// Where `s` and `c` go for a string to allocate or resize (as when `unpack`
-/// fills a new vector): `set_bytes`, without the general code's dispatch.
+/// fills new values): `set_bytes`, without the general code's dispatch.
 WIREPACK_DETAIL_NOINLINE inline void set_bytes_then_next(const step* s, const std::byte* in, value* v) {
     set_bytes_at(*s, in, *v);
     ++s;
@@ -882,7 +883,8 @@ public:
     ///
     ///     auto b = wirepack::Struct("<h").pack({-2});   // fe ff
     [[nodiscard]] packed_bytes pack(std::span<const value> values) const {
-        packed_bytes out(checked_count(values, "pack"), boost::container::default_init);
+        packed_bytes out;
+        out.resize(checked_count(values, "pack"), boost::container::default_init);
         pack_unchecked(out.data(), values.data());
         return out;
     }
@@ -910,9 +912,9 @@ public:
     }
 
     /// Unpacks exactly `size()` bytes. Throws `wirepack::error` for any other size.
-    [[nodiscard]] values unpack(std::span<const std::byte> bytes) const {
+    [[nodiscard]] unpacked_values unpack(std::span<const std::byte> bytes) const {
         if (bytes.size() != size()) [[unlikely]] detail::throw_unpack_size(size());
-        values out(value_count());
+        unpacked_values out(value_count());
         unpack_unchecked(bytes.data(), out.data());
         return out;
     }
@@ -923,62 +925,62 @@ public:
     /// Throws `wirepack::error` for a size other than `size()`, leaving `out` alone.
     ///
     ///     const wirepack::Struct header("!HHIQdd16s");
-    ///     wirepack::values fields;
+    ///     wirepack::unpacked_values fields;
     ///     for (std::span<const std::byte> message : messages) {
     ///         header.unpack_into(message, fields);      // fields[6] holds the 16-byte name
     ///         handle(fields);
     ///     }
-    void unpack_into(std::span<const std::byte> bytes, values& out) const {
+    void unpack_into(std::span<const std::byte> bytes, unpacked_values& out) const {
         if (bytes.size() != size()) [[unlikely]] detail::throw_unpack_size(size());
         if (out.size() != value_count()) [[unlikely]] return resize_and_unpack(bytes.data(), out);
         unpack_unchecked(bytes.data(), out.data());
     }
 
     /// Like `unpack`, but a wrong size gives `errc::buffer_size_mismatch`.
-    [[nodiscard]] result<values> try_unpack(std::span<const std::byte> bytes) const {
+    [[nodiscard]] result<unpacked_values> try_unpack(std::span<const std::byte> bytes) const {
         if (bytes.size() != size()) return errc::buffer_size_mismatch;
-        values out(value_count());
+        unpacked_values out(value_count());
         unpack_unchecked(bytes.data(), out.data());
         return out;
     }
 
     /// Unpacks the struct at `offset` (negative: from the end) of `buffer`.
-    [[nodiscard]] values unpack_from(std::span<const std::byte> buffer, std::ptrdiff_t offset = 0) const {
+    [[nodiscard]] unpacked_values unpack_from(std::span<const std::byte> buffer, std::ptrdiff_t offset = 0) const {
         const auto where = detail::locate(buffer.size(), offset, size());
         if (where.error != errc{}) {
             detail::throw_window_error(where.error, detail::direction::unpacking, buffer.size(), offset, size());
         }
-        values out(value_count());
+        unpacked_values out(value_count());
         unpack_unchecked(buffer.data() + where.start, out.data());
         return out;
     }
 
     /// Like `unpack_from`, without exceptions for a struct that does not fit.
-    [[nodiscard]] result<values> try_unpack_from(std::span<const std::byte> buffer,
+    [[nodiscard]] result<unpacked_values> try_unpack_from(std::span<const std::byte> buffer,
                                                  std::ptrdiff_t offset = 0) const {
         const auto where = detail::locate(buffer.size(), offset, size());
         if (where.error != errc{}) return where.error;
-        values out(value_count());
+        unpacked_values out(value_count());
         unpack_unchecked(buffer.data() + where.start, out.data());
         return out;
     }
 
     /// The structs of a buffer, one after another, as `iter_unpack` returns them: an
     /// input range that unpacks each struct when the iterator reaches it, into one
-    /// `values` the iterator reuses, so memory stays that of one struct however long
+    /// `unpacked_values` the iterator reuses, so memory stays that of one struct however long
     /// the buffer. It refers to the `Struct` and to the bytes, which must outlive it.
     class iter_unpack_view {
     public:
         class iterator {
         public:
             using iterator_concept = std::input_iterator_tag;
-            using value_type = values;
+            using value_type = unpacked_values;
             using difference_type = std::ptrdiff_t;
 
             iterator() = default;
 
             /// The values of the current struct; valid until the iterator moves on.
-            [[nodiscard]] const values& operator*() const noexcept { return values_; }
+            [[nodiscard]] const unpacked_values& operator*() const noexcept { return values_; }
             iterator& operator++() {
                 at_ += layout_->size();
                 unpack_current();
@@ -1000,7 +1002,7 @@ public:
             const Struct* layout_ = nullptr;
             const std::byte* at_ = nullptr;
             const std::byte* end_ = nullptr;
-            values values_;
+            unpacked_values values_;
         };
 
         /// Requires: `bytes.size()` is a non-zero multiple of `layout.size()` or zero (see `iter_unpack`).
@@ -1023,7 +1025,7 @@ public:
     /// when the struct size is zero or the buffer's size is not a multiple of it.
     ///
     ///     const wirepack::Struct point("<hh");
-    ///     for (const wirepack::values& xy : point.iter_unpack(bytes)) draw(xy);
+    ///     for (const wirepack::unpacked_values& xy : point.iter_unpack(bytes)) draw(xy);
     [[nodiscard]] iter_unpack_view iter_unpack(std::span<const std::byte> bytes) const& {
         if (size() == 0 || bytes.size() % size() != 0) detail::throw_iter_unpack_size(size());
         return iter_unpack_view(*this, bytes);
@@ -1061,9 +1063,9 @@ private:
         first->unpack(first, in, out);
     }
 
-    /// `unpack_into` for a `values` of another size. Out of line, so that the usual
+    /// `unpack_into` for values of another count. Out of line, so that the usual
     /// call makes no other call and needs no stack frame of its own.
-    WIREPACK_DETAIL_NOINLINE void resize_and_unpack(const std::byte* in, values& out) const {
+    WIREPACK_DETAIL_NOINLINE void resize_and_unpack(const std::byte* in, unpacked_values& out) const {
         out.resize(value_count());
         unpack_unchecked(in, out.data());
     }

@@ -146,7 +146,7 @@ std::vector<std::byte> build_message(const message_arguments& message, std::opti
 
 std::string message_text(const std::optional<Struct>& layout, std::span<const std::byte> bytes) {
     if (!layout) return to_hex(bytes);
-    const values unpacked = layout->unpack(bytes);
+    const unpacked_values unpacked = layout->unpack(bytes);
     return tuple_repr(unpacked);
 }
 

@@ -124,7 +124,7 @@ int run_iter_unpack(argument_list arguments) {
     }
     // One struct at a time, printed as it is unpacked: memory stays that of one
     // struct's values, however much data there is.
-    wirepack::values values;
+    wirepack::unpacked_values values;
     const std::span<const std::byte> all(data);
     for (std::size_t at = 0; at < all.size(); at += layout.size()) {
         layout.unpack_into(all.subspan(at, layout.size()), values);

@@ -168,14 +168,15 @@ std::vector<std::byte> header_for(const frame_option& frame, std::size_t payload
     }
     const runtime_frame_header header = struct_header(frame.format);
     const Struct& layout = header.format();
-    values fields;
+    std::vector<value> fields;
     for (std::size_t index = 0; index + 1 < layout.value_count(); ++index) {
         fields.push_back(zero_of(layout.code_at(index)));
     }
     fields.emplace_back(std::uint64_t{payload_size});
+    std::vector<std::byte> bytes(layout.size());
     try {
-        const packed_bytes packed = layout.pack(fields);
-        return {packed.begin(), packed.end()};
+        layout.pack_into(bytes, 0, fields);
+        return bytes;
     } catch (const error& failure) {
         if (failure.code() != errc::integer_out_of_range) throw;
         throw std::runtime_error("a payload of " + std::to_string(payload_size) +

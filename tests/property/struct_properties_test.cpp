@@ -317,8 +317,8 @@ value to_runtime(const T& x) {
 }
 
 template <class Tuple>
-wirepack::values to_runtime_values(const Tuple& t) {
-    return std::apply([](const auto&... x) { return wirepack::values{to_runtime(x)...}; }, t);
+wirepack::unpacked_values to_runtime_values(const Tuple& t) {
+    return std::apply([](const auto&... x) { return wirepack::unpacked_values{to_runtime(x)...}; }, t);
 }
 
 std::string bytes_text(std::span<const std::byte> bytes) {

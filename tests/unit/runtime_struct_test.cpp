@@ -27,7 +27,7 @@ namespace {
 using wirepack::errc;
 using wirepack::Struct;
 using wirepack::value;
-using wirepack::values;
+using values = wirepack::unpacked_values;
 using namespace std::string_literals;
 
 constexpr bool native_is_x86_64_like =

@@ -1,7 +1,8 @@
 // What the run-time wirepack::Struct allocates: `pack` and `unpack` return
 // containers that keep a small struct inside themselves (wirepack/value.hpp), so a
-// struct of up to 64 bytes packs, and one of up to 8 values unpacks, with no call
-// to operator new; past that they go to the heap and still hold every byte.
+// struct of up to 64 bytes packs, and one of up to 8 values unpacks (but for long
+// strings), with no call to operator new; past that they go to the heap and still
+// hold every byte.
 // Counted by replacing the global operator new in this test binary.
 
 #include <wirepack/runtime_struct.hpp>
@@ -52,10 +53,10 @@ std::size_t allocations_of(F&& call) {
 
 TEST(StructAllocation, PackingUpTo64BytesAllocatesNothing) {
     const Struct header("!HHIQdd16s");  // 48 bytes
-    const wirepack::values fields{std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{4},
+    const wirepack::unpacked_values fields{std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{4},
                                   1.5, -2.25, std::string("sensor-0042-east")};
     const Struct widest("64s");
-    const wirepack::values text{std::string(64, 'x')};
+    const wirepack::unpacked_values text{std::string(64, 'x')};
     wirepack::packed_bytes packed;
     EXPECT_EQ(allocations_of([&] {
                   packed = header.pack(fields);
@@ -70,7 +71,7 @@ TEST(StructAllocation, PackingUpTo64BytesAllocatesNothing) {
 
 TEST(StructAllocation, PackingMoreThan64BytesAllocatesOnceAndKeepsEveryByte) {
     const Struct wide("<65sH");
-    const wirepack::values fields{std::string(65, 'a'), std::uint64_t{0xbeef}};
+    const wirepack::unpacked_values fields{std::string(65, 'a'), std::uint64_t{0xbeef}};
     wirepack::packed_bytes packed;
     EXPECT_EQ(allocations_of([&] { packed = wide.pack(fields); }), 1u);
     std::string expected;
@@ -81,20 +82,22 @@ TEST(StructAllocation, PackingMoreThan64BytesAllocatesOnceAndKeepsEveryByte) {
 TEST(StructAllocation, UnpackingUpTo8ValuesAllocatesOnlyForLongStrings) {
     const Struct small("<I2sf");
     const auto small_bytes = from_hex("010000006162cdcc2c40");
-    wirepack::values unpacked;
+    wirepack::unpacked_values unpacked;
     EXPECT_EQ(allocations_of([&] { unpacked = small.unpack(small_bytes); }), 0u);
     ASSERT_EQ(unpacked.size(), 3u);
     EXPECT_EQ(unpacked[0], value(std::uint64_t{1}));
     EXPECT_EQ(unpacked[1], value(std::string("ab")));
     EXPECT_EQ(unpacked[2], value(static_cast<double>(2.7f)));
 
-    // Eight values, one of them a string of 16 bytes: std::string keeps 15 in itself.
+    // Eight values, one of them a string of 16 bytes: more than libstdc++'s std::string
+    // keeps in itself (15), not more than libc++'s (22).
+    const std::size_t string_allocations = std::string().capacity() < 16 ? 1 : 0;
     const Struct header("!HHIQdd16s?");
     const auto header_bytes = from_hex(
         "00010002000000030000000000000004"
         "3ff8000000000000c002000000000000"
         "73656e736f722d303034322d6561737401");
-    EXPECT_EQ(allocations_of([&] { unpacked = header.unpack(header_bytes); }), 1u);
+    EXPECT_EQ(allocations_of([&] { unpacked = header.unpack(header_bytes); }), string_allocations);
     ASSERT_EQ(unpacked.size(), 8u);
     EXPECT_EQ(unpacked[6], value(std::string("sensor-0042-east")));
     EXPECT_EQ(unpacked[7], value(true));
@@ -103,7 +106,7 @@ TEST(StructAllocation, UnpackingUpTo8ValuesAllocatesOnlyForLongStrings) {
 TEST(StructAllocation, UnpackingMoreThan8ValuesAllocatesOnceAndKeepsEveryValue) {
     const Struct nine("9B");
     const auto bytes = from_hex("010203040506070809");
-    wirepack::values unpacked;
+    wirepack::unpacked_values unpacked;
     EXPECT_EQ(allocations_of([&] { unpacked = nine.unpack(bytes); }), 1u);
     ASSERT_EQ(unpacked.size(), 9u);
     for (std::size_t k = 0; k < 9; ++k) EXPECT_EQ(unpacked[k], value(std::uint64_t{k + 1})) << k;
@@ -117,7 +120,7 @@ TEST(StructAllocation, UnpackIntoReusesValuesAndStrings) {
         "73656e736f722d303034322d6561737401");
     auto second = first;
     second[47] = std::byte{'w'};
-    wirepack::values unpacked;
+    wirepack::unpacked_values unpacked;
     header.unpack_into(first, unpacked);
     EXPECT_EQ(allocations_of([&] { header.unpack_into(second, unpacked); }), 0u);
     EXPECT_EQ(unpacked[6], value(std::string("sensor-0042-easw")));
