@@ -217,4 +217,37 @@ template <class OnItem = detail::ignore_items>
     return summary;
 }
 
+/// Splits a struct's bytes into values and padding. Hand it the items that
+/// `parse_format` reports, in order, then call `finish` with the struct's size. It
+/// calls `on_values(item)` for every item that holds values, and
+/// `on_padding(offset, size)` for every run of pad bytes: an `x` item, and each gap
+/// that native alignment leaves before an item or at the end (as in `"@c0i"`).
+/// Runs are reported as they come, adjacent ones separately.
+///
+///     wirepack::layout_walker walk{on_values, on_padding};
+///     const auto summary = wirepack::parse_format("@bxi", walk);   // values at 0 and 4
+///     walk.finish(summary.size);                                   // padding: (1, 1), (2, 2)
+template <class OnValues, class OnPadding>
+struct layout_walker {
+    OnValues on_values;
+    OnPadding on_padding;
+    std::size_t end = 0;  ///< where the previous item stopped
+
+    constexpr void operator()(const format_item& item) {
+        pad_up_to(item.offset);
+        if (item.code == 'x') on_padding(item.offset, item.count);
+        else on_values(item);
+        end = item.offset + item.byte_size();
+    }
+    /// Reports the alignment after the last item. Requires: `size` is the struct's size.
+    constexpr void finish(std::size_t size) { pad_up_to(size); }
+
+private:
+    constexpr void pad_up_to(std::size_t offset) {
+        if (offset != end) on_padding(end, offset - end);
+    }
+};
+template <class OnValues, class OnPadding>
+layout_walker(OnValues, OnPadding) -> layout_walker<OnValues, OnPadding>;
+
 }  // namespace wirepack

@@ -765,11 +765,10 @@ inline constexpr std::size_t unrolled_run_limit = 16;
 inline constexpr std::size_t chained_steps_limit = 64;
 
 /// The steps of parsed `items` in the order of their offsets, then `end`. For
-/// packing, every `x` item and native alignment gap is a pad step (adjacent ones
-/// merged); for unpacking there are none. `size` is the struct's size: a
-/// zero-count item at the end (`"@c0i"`) still aligns, and `parse_format` does
-/// not report it, so the gap before it is found here. The table never grows with
-/// the repeat counts beyond `unrolled_run_limit` steps per item.
+/// packing, every `x` item and native alignment gap (`layout_walker`'s padding) is
+/// a pad step, adjacent ones merged; for unpacking there are none. `size` is the
+/// struct's size. The table never grows with the repeat counts beyond
+/// `unrolled_run_limit` steps per item.
 [[nodiscard]] inline std::vector<step> compile_steps(std::span<const format_item> items, byte_order order,
                                                      std::size_t size, bool packing) {
     const bool native = order == byte_order::native;
@@ -780,7 +779,7 @@ inline constexpr std::size_t chained_steps_limit = 64;
         steps.push_back({nullptr, nullptr, offset, count, kind, element, code, static_cast<std::uint8_t>(stride), big});
     };
     const auto add_pad = [&](std::size_t offset, std::size_t count) {
-        if (!packing || count == 0) return;
+        if (!packing) return;
         if (!steps.empty() && steps.back().kind == run_kind::pad && steps.back().offset + steps.back().count == offset) {
             steps.back().count += count;
         } else {
@@ -788,14 +787,7 @@ inline constexpr std::size_t chained_steps_limit = 64;
         }
     };
 
-    std::size_t end = 0;  // where the previous item ends
-    for (const format_item& item : items) {
-        add_pad(end, item.offset - end);
-        end = item.offset + item.byte_size();
-        if (item.code == 'x') {
-            add_pad(item.offset, item.count);
-            continue;
-        }
+    const auto add_values = [&](const format_item& item) {
         const run_kind kind = native ? kind_of<true>(item.code) : kind_of<false>(item.code);
         if (kind == run_kind::bytes || kind == run_kind::pascal) {
             add(item.offset, item.count, kind, kind, item.code, 1);
@@ -804,8 +796,11 @@ inline constexpr std::size_t chained_steps_limit = 64;
         } else {
             add(item.offset, item.count, run_kind::repeated, kind, item.code, item.element_size);
         }
-    }
-    add_pad(end, size - end);
+    };
+
+    layout_walker walk{add_values, add_pad};
+    for (const format_item& item : items) walk(item);
+    walk.finish(size);
     add(size, 0, run_kind::end, run_kind::end, '\0', 1);
 
     using boost::endian::order;

@@ -46,31 +46,30 @@ struct gap {
     std::size_t size{};
 };
 
+/// Writes the value slots of the items it is given into a caller-provided array.
+struct slot_writer {
+    value_slot* slots;
+    std::size_t count = 0;
+
+    constexpr void operator()(const format_item& item) {
+        for (std::size_t k = 0; k < item.value_count(); ++k) {
+            slots[count++] = value_slot{item.code, item.offset + k * item.element_size, item.element_size};
+        }
+    }
+};
+
+/// Writes the runs of pad bytes it is given into a caller-provided array.
+struct gap_writer {
+    gap* gaps;
+    std::size_t count = 0;
+
+    constexpr void operator()(std::size_t offset, std::size_t size) { gaps[count++] = gap{offset, size}; }
+};
+
 /// Collects the values and gaps of a valid format into caller-provided arrays.
 /// One non-template type for every format, so the parser is instantiated once
 /// for all of them rather than once per format.
-struct layout_collector {
-    value_slot* slots;
-    gap* gaps;
-    std::size_t slot_count = 0;
-    std::size_t gap_count = 0;
-    std::size_t end = 0;  // where the previous item stopped
-
-    constexpr void add_gap(std::size_t offset, std::size_t size) {
-        if (size != 0) gaps[gap_count++] = gap{offset, size};
-    }
-    constexpr void operator()(const format_item& item) {
-        add_gap(end, item.offset - end);  // native alignment
-        if (item.code == 'x') {
-            add_gap(item.offset, item.count);
-        } else {
-            for (std::size_t k = 0; k < item.value_count(); ++k) {
-                slots[slot_count++] = value_slot{item.code, item.offset + k * item.element_size, item.element_size};
-            }
-        }
-        end = item.offset + item.byte_size();
-    }
-};
+using layout_collector = layout_walker<slot_writer, gap_writer>;
 
 /// The most gaps a format with `item_count` items can have: alignment before each
 /// item, the item itself if it is `x`, and the alignment at the end ("@c0i").
@@ -98,10 +97,10 @@ struct compiled_format {
     static constexpr auto tables = [] {
         layout_tables<value_count, max_gaps(valid ? summary.item_count : 0)> result;
         if (valid) {
-            layout_collector collector{result.slots.data(), result.gaps.data()};
+            layout_collector collector{{result.slots.data()}, {result.gaps.data()}};
             (void)parse_format(Format.view(), collector);
-            collector.add_gap(collector.end, size - collector.end);
-            result.gap_count = collector.gap_count;
+            collector.finish(size);
+            result.gap_count = collector.on_padding.count;
         }
         return result;
     }();

@@ -326,6 +326,34 @@ TEST(FormatItems, ArticleFormatLayout) {
     EXPECT_EQ(p.items[2].offset, 6u);
 }
 
+// ---- Values and padding (layout_walker) ------------------------------------------------------
+
+/// "values@offset" and "pad@offset+size" in the order layout_walker reports them.
+std::vector<std::string> walk(std::string_view format) {
+    std::vector<std::string> seen;
+    wirepack::layout_walker walker{
+        [&](const format_item& item) { seen.push_back(std::string(1, item.code) + "@" + std::to_string(item.offset)); },
+        [&](std::size_t offset, std::size_t size) {
+            seen.push_back("pad@" + std::to_string(offset) + "+" + std::to_string(size));
+        }};
+    const format_summary summary = parse_format(format, walker);
+    walker.finish(summary.size);
+    return seen;
+}
+
+TEST(FormatLayoutWalker, PadItemsAndAlignmentGapsAreSeparateRuns) {
+    EXPECT_EQ(walk("@bxi"), (std::vector<std::string>{"b@0", "pad@1+1", "pad@2+2", "i@4"}));
+    EXPECT_EQ(walk("<bxi"), (std::vector<std::string>{"b@0", "pad@1+1", "i@2"}));
+    EXPECT_EQ(walk("<3x2s"), (std::vector<std::string>{"pad@0+3", "s@3"}));
+}
+
+TEST(FormatLayoutWalker, AlignmentAtTheEndComesFromFinish) {
+    // A zero-count item is not reported, but still aligns the struct's end.
+    EXPECT_EQ(walk("@c0i"), (std::vector<std::string>{"c@0", "pad@1+3"}));
+    EXPECT_EQ(walk("@ib"), (std::vector<std::string>{"i@0", "b@4"}));
+    EXPECT_EQ(walk(""), std::vector<std::string>{});
+}
+
 // ---- Whitespace ---------------------------------------------------------------------------
 
 TEST(FormatWhitespace, AllowedBetweenItemsAndAfterThePrefix) {
