@@ -51,6 +51,14 @@ std::size_t allocations_of(F&& call) {
     return allocations;
 }
 
+/// `"!HHIQdd16s?"` packed: 1, 2, 3, 4, 1.5, -2.25, b'sensor-0042-east', True.
+std::vector<std::byte> header_message() {
+    return from_hex(
+        "00010002000000030000000000000004"
+        "3ff8000000000000c002000000000000"
+        "73656e736f722d303034322d6561737401");
+}
+
 TEST(StructAllocation, PackingUpTo64BytesAllocatesNothing) {
     const Struct header("!HHIQdd16s");  // 48 bytes
     const wirepack::unpacked_values fields{std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{4},
@@ -93,10 +101,7 @@ TEST(StructAllocation, UnpackingUpTo8ValuesAllocatesOnlyForLongStrings) {
     // keeps in itself (15), not more than libc++'s (22).
     const std::size_t string_allocations = std::string().capacity() < 16 ? 1 : 0;
     const Struct header("!HHIQdd16s?");
-    const auto header_bytes = from_hex(
-        "00010002000000030000000000000004"
-        "3ff8000000000000c002000000000000"
-        "73656e736f722d303034322d6561737401");
+    const auto header_bytes = header_message();
     EXPECT_EQ(allocations_of([&] { unpacked = header.unpack(header_bytes); }), string_allocations);
     ASSERT_EQ(unpacked.size(), 8u);
     EXPECT_EQ(unpacked[6], value(std::string("sensor-0042-east")));
@@ -114,10 +119,7 @@ TEST(StructAllocation, UnpackingMoreThan8ValuesAllocatesOnceAndKeepsEveryValue) 
 
 TEST(StructAllocation, UnpackIntoReusesValuesAndStrings) {
     const Struct header("!HHIQdd16s?");
-    const auto first = from_hex(
-        "00010002000000030000000000000004"
-        "3ff8000000000000c002000000000000"
-        "73656e736f722d303034322d6561737401");
+    const auto first = header_message();
     auto second = first;
     second[47] = std::byte{'w'};
     wirepack::unpacked_values unpacked;
