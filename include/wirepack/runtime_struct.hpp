@@ -873,8 +873,9 @@ public:
         return '\0';
     }
 
-    /// Packs `values` into a new buffer of `size()` bytes. Throws `wirepack::error`
-    /// with CPython's message for a wrong count, kind or range.
+    /// Packs `values` into new bytes, as Python's `Struct.pack` does: a `packed_bytes`
+    /// of `size()` bytes, allocated only past 64. Throws `wirepack::error` with
+    /// CPython's message for a wrong count, kind or range.
     ///
     ///     auto b = wirepack::Struct("<h").pack({-2});   // fe ff
     [[nodiscard]] packed_bytes pack(std::span<const value> values) const {
@@ -906,7 +907,10 @@ public:
         pack_into(buffer, offset, std::span<const value>(values.begin(), values.size()));
     }
 
-    /// Unpacks exactly `size()` bytes. Throws `wirepack::error` for any other size.
+    /// Unpacks exactly `size()` bytes into new values (up to 8 held inline, see
+    /// `unpacked_values`). Throws `wirepack::error` for any other size.
+    ///
+    ///     auto v = wirepack::Struct("<hd").unpack(bytes);   // {int64_t, double}
     [[nodiscard]] unpacked_values unpack(std::span<const std::byte> bytes) const {
         if (bytes.size() != size()) [[unlikely]] detail::throw_unpack_size(size());
         unpacked_values out(value_count());
