@@ -17,32 +17,12 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-quick=0
-extra=()
-for arg in "$@"; do
-    case "$arg" in
-    --quick) quick=1 ;;
-    --diagnostics) extra+=(--diagnostics) ;;
-    *) echo "usage: $0 [--quick] [--diagnostics]" >&2; exit 2 ;;
-    esac
-done
-cxx="${CXX:-g++}"
-
-out="$(mktemp -d /tmp/wirepack-net-bench.XXXXXX)"
-build="${BUILD:-$out/build}"
-if [[ -z ${BUILD:-} ]]; then
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release \
-        -DWIREPACK_BUILD_TESTS=OFF -DWIREPACK_BUILD_EXAMPLES=OFF -DWIREPACK_BUILD_TOOLS=OFF \
-        -DWIREPACK_INSTALL=OFF >"$out/configure.log"
-fi
-cmake --build "$build" --target net_bench >"$out/build.log"
+source "$here/socket_bench_setup.sh"
+socket_bench_setup net_bench net-bench "$@"
 
 repetitions=7
 seconds=0.25
-quiet="${QUIET:-30}"
 if [[ $quick == 1 ]]; then repetitions=3; seconds=0.1; fi
-start=$SECONDS
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== bench/net_bench.cpp ($cxx, real time, $repetitions runs of $seconds s; medians over every run)"
 "$build/net_bench" "${extra[@]}" --seconds_per_run="$seconds" --wait_for_quiet="$quiet" \

@@ -19,32 +19,12 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
-quick=0
-extra=()
-for arg in "$@"; do
-    case "$arg" in
-    --quick) quick=1 ;;
-    --diagnostics) extra+=(--diagnostics) ;;
-    *) echo "usage: $0 [--quick] [--diagnostics]" >&2; exit 2 ;;
-    esac
-done
-cxx="${CXX:-g++}"
-
-out="$(mktemp -d /tmp/wirepack-udp-bench.XXXXXX)"
-build="${BUILD:-$out/build}"
-if [[ -z ${BUILD:-} ]]; then
-    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Release \
-        -DWIREPACK_BUILD_TESTS=OFF -DWIREPACK_BUILD_EXAMPLES=OFF -DWIREPACK_BUILD_TOOLS=OFF \
-        -DWIREPACK_INSTALL=OFF >"$out/configure.log"
-fi
-cmake --build "$build" --target udp_bench >"$out/build.log"
+source "$here/socket_bench_setup.sh"
+socket_bench_setup udp_bench udp-bench "$@"
 
 runs=9
 seconds=0.25
-quiet="${QUIET:-30}"
 if [[ $quick == 1 ]]; then runs=3; seconds=0.1; fi
-start=$SECONDS
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== bench/udp_bench.cpp ($cxx, real time, $runs runs of $seconds s per variant, shuffled)"
 "$build/udp_bench" "${extra[@]}" --runs="$runs" --seconds_per_run="$seconds" --wait_for_quiet="$quiet" \
