@@ -83,9 +83,7 @@ constexpr std::size_t raw_read_size = std::size_t{1} << 20;   // the hand-writte
 constexpr std::size_t frames_between_clock_checks = 64;       // for the one-frame-at-a-time senders
 constexpr std::byte marker{0xA5};                             // every payload's first byte
 
-double seconds_per_run = 0.25;
-bool pin_threads = true;
-double quiet_budget = 0;  // --wait_for_quiet: seconds that runs may wait for other processes to pause
+bench::run_flags flags;
 
 // ---------------------------------------------------------------------------------------
 // Connections
@@ -305,9 +303,9 @@ void run(benchmark::State& state, transport kind, std::size_t payload_size, read
 
     connection link = connect(kind);
     tally seen;
-    bench::pin_to_cpu(0, pin_threads);
+    bench::pin_to_cpu(0, flags.pin_threads);
     bench::receiver_thread receiver(
-        pin_threads,
+        flags.pin_threads,
         [&] {
             switch (reader) {
             case reader_kind::raw: seen = raw_receive(link.receiver.native_handle(), payload_size); break;
@@ -320,9 +318,9 @@ void run(benchmark::State& state, transport kind, std::size_t payload_size, read
     Sender send;
     std::uint64_t sent = 0;
     std::string failure;
-    const auto budget = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds_per_run));
+    const auto budget = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(flags.seconds_per_run));
     cpu_time sender_spent;
-    bench::wait_for_quiet(quiet_budget);
+    bench::wait_for_quiet(flags.quiet_budget);
     const auto machine_before = machine_time::now();
     for (auto _ : state) {
         const auto sender_start = cpu_time::of_this_thread();
@@ -412,26 +410,13 @@ void register_all(bool diagnostics) {
 
 int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
-    bool diagnostics = false;
     int kept = 1;
     for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        constexpr std::string_view flag = "--seconds_per_run=";
-        if (arg.starts_with(flag)) {
-            seconds_per_run = std::strtod(argv[i] + flag.size(), nullptr);
-        } else if (arg.starts_with("--wait_for_quiet=")) {
-            quiet_budget = std::strtod(argv[i] + std::string_view("--wait_for_quiet=").size(), nullptr);
-        } else if (arg == "--no_pin") {
-            pin_threads = false;
-        } else if (arg == "--diagnostics") {
-            diagnostics = true;
-        } else {
-            argv[kept++] = argv[i];
-        }
+        if (!flags.take(argv[i])) argv[kept++] = argv[i];
     }
     argc = kept;
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    register_all(diagnostics);
+    register_all(flags.diagnostics);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

@@ -13,8 +13,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -93,12 +95,41 @@ struct machine_time {
     }
 };
 
+/// The flags both socket benchmarks take, beside Google Benchmark's and their own.
+///
+///     bench::run_flags flags;
+///     for (...) if (!flags.take(argv[i])) argv[kept++] = argv[i];
+struct run_flags {
+    double seconds_per_run = 0.25;  ///< --seconds_per_run: how long one run sends
+    double quiet_budget = 0;        ///< --wait_for_quiet: seconds in all that runs may wait for a quiet machine
+    bool pin_threads = true;        ///< false with --no_pin: the scheduler places the threads
+    bool diagnostics = false;       ///< --diagnostics: also the variants that pair a wirepack side with a raw one
+
+    /// Takes `arg` if it is one of these flags; returns whether it did.
+    bool take(std::string_view arg) {
+        if (arg.starts_with("--seconds_per_run=")) {
+            seconds_per_run = std::strtod(flag_value(arg, "--seconds_per_run="), nullptr);
+        } else if (arg.starts_with("--wait_for_quiet=")) {
+            quiet_budget = std::strtod(flag_value(arg, "--wait_for_quiet="), nullptr);
+        } else if (arg == "--no_pin") {
+            pin_threads = false;
+        } else if (arg == "--diagnostics") {
+            diagnostics = true;
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    /// The text after `flag` in `arg`, a NUL-terminated argument. Requires: `arg` starts with `flag`.
+    static const char* flag_value(std::string_view arg, std::string_view flag) { return arg.data() + flag.size(); }
+};
+
 /// Waits, within what is left of `budget` seconds (which it spends), until other
 /// processes use less than a tenth of a core over 100 ms, so a run starts on an idle
 /// machine. One budget serves the whole process: a busy machine delays it boundedly.
 ///
-///     double quiet_budget = 30;              // --wait_for_quiet=30
-///     bench::wait_for_quiet(quiet_budget);   // before each run
+///     bench::wait_for_quiet(flags.quiet_budget);   // before each run
 inline void wait_for_quiet(double& budget) {
     while (budget > 0) {
         const auto before = machine_time::now();

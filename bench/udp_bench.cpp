@@ -117,9 +117,7 @@ constexpr std::byte marker{0xA5};                 // every datagram's last byte
 constexpr std::uint64_t end_of_run = std::uint64_t{1} << 63;  // in the sequence number: the last one
 constexpr auto stall_limit = std::chrono::seconds(2);  // no progress this long: something was lost
 
-double seconds_per_run = 0.25;
-bool pin_threads = true;
-double quiet_budget = 0;  // --wait_for_quiet: seconds that runs may wait for other processes to pause
+bench::run_flags flags;
 std::uint64_t window_flag = 0;  // --window; 0: from the receive buffer granted
 int receive_buffer = 4 << 20;
 
@@ -559,7 +557,7 @@ void run(benchmark::State& state, std::size_t size, sender_kind kind, receiver_k
         state.SkipWithError("datagram size out of the measured range");
         return;
     }
-    bench::wait_for_quiet(quiet_budget);  // first: the receiver's timeout must not run out while this waits
+    bench::wait_for_quiet(flags.quiet_budget);  // first: the receiver's timeout must not run out while this waits
     auto receiver_socket = net::udp_socket::bind_udp("127.0.0.1:0");
     auto sender_socket = net::udp_socket::bind_udp("127.0.0.1:0");
     const int granted = grow_receive_buffer(receiver_socket, receive_buffer);
@@ -571,9 +569,9 @@ void run(benchmark::State& state, std::size_t size, sender_kind kind, receiver_k
     datagram_block block(block_count(kind, size), size);
     progress shared;
     checker check(size, shared);
-    bench::pin_to_cpu(0, pin_threads);
+    bench::pin_to_cpu(0, flags.pin_threads);
     bench::receiver_thread receiver(
-        pin_threads, [&] { receive(reader, receiver_socket, check); },
+        flags.pin_threads, [&] { receive(reader, receiver_socket, check); },
         [&] { shared.failed.store(true, std::memory_order_relaxed); });
 
     Sender send;
@@ -582,7 +580,7 @@ void run(benchmark::State& state, std::size_t size, sender_kind kind, receiver_k
     std::uint64_t sent = 0;
     std::string failure;
     const auto budget =
-        std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds_per_run));
+        std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(flags.seconds_per_run));
     cpu_time sender_spent;
     const auto machine_before = machine_time::now();
     for (auto _ : state) {
@@ -720,16 +718,13 @@ int main(int argc, char** argv) {
         }
     }
     benchmark::Initialize(&argc, argv);
-    bool diagnostics = false;
     int runs = 1;
     int kept = 1;
-    const auto value_of = [](std::string_view arg, std::string_view flag) { return arg.substr(flag.size()).data(); };
+    constexpr auto value_of = bench::run_flags::flag_value;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        if (arg.starts_with("--seconds_per_run=")) {
-            seconds_per_run = std::strtod(value_of(arg, "--seconds_per_run="), nullptr);
-        } else if (arg.starts_with("--wait_for_quiet=")) {
-            quiet_budget = std::strtod(value_of(arg, "--wait_for_quiet="), nullptr);
+        if (flags.take(arg)) {
+            continue;
         } else if (arg.starts_with("--window=")) {
             const auto asked = std::strtoull(value_of(arg, "--window="), nullptr, 10);
             window_flag = std::max<std::uint64_t>(2 * max_segments, asked);
@@ -739,17 +734,13 @@ int main(int argc, char** argv) {
             max_segments = std::clamp<std::size_t>(std::strtoul(value_of(arg, "--segments="), nullptr, 10), 1, 128);
         } else if (arg.starts_with("--runs=")) {
             runs = std::max(1, std::atoi(value_of(arg, "--runs=")));
-        } else if (arg == "--no_pin") {
-            pin_threads = false;
-        } else if (arg == "--diagnostics") {
-            diagnostics = true;
         } else {
             argv[kept++] = argv[i];
         }
     }
     argc = kept;
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    register_all(diagnostics, runs);
+    register_all(flags.diagnostics, runs);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;
