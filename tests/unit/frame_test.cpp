@@ -9,30 +9,13 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <initializer_list>
 #include <limits>
 #include <span>
 #include <string>
 #include <vector>
 
-// The largest single allocation made through operator new while `counting` is on:
-// proof that a claimed length never sizes an allocation.
-namespace {
-bool counting = false;
-std::size_t largest_allocation = 0;
-}  // namespace
-
-// Not inlined, so that g++ does not pair the malloc and free inside them with the
-// new and delete expressions of the code under test (-Wmismatched-new-delete).
-[[gnu::noinline]] void* operator new(std::size_t size) {
-    if (counting) largest_allocation = std::max(largest_allocation, size);
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "counted_allocations.hpp"  // what operator new is asked for: a claimed length never sizes it
 
 namespace {
 
@@ -276,14 +259,13 @@ TEST(FrameOversize, ClaimedLengthNeverSizesAnAllocation) {
         options.on_oversize = policy;
         wirepack::frame_decoder<"!Q"> decoder(options);
         const bytes claim = make({0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 2, 3});  // 2^63 - 1 bytes
-        largest_allocation = 0;
-        counting = true;
-        for (std::size_t i = 0; i < claim.size(); ++i) {
-            decoder.feed(std::span(claim).subspan(i, 1));
-            (void)decoder.next();
-        }
-        counting = false;
-        EXPECT_LE(largest_allocation, 64u) << "policy " << static_cast<int>(policy);
+        const auto seen = wirepack::test::allocations_during([&] {
+            for (std::size_t i = 0; i < claim.size(); ++i) {
+                decoder.feed(std::span(claim).subspan(i, 1));
+                (void)decoder.next();
+            }
+        });
+        EXPECT_LE(seen.largest, 64u) << "policy " << static_cast<int>(policy);
     }
 }
 

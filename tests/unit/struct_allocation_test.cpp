@@ -3,36 +3,21 @@
 // struct of up to 64 bytes packs, and one of up to 8 values unpacks (but for long
 // strings), with no call to operator new; past that they go to the heap and still
 // hold every byte.
-// Counted by replacing the global operator new in this test binary.
+// Counted by replacing the global operator new in this test program (counted_allocations.hpp).
 
 #include <wirepack/runtime_struct.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "counted_allocations.hpp"
 #include "hex_bytes.hpp"
-
-namespace {
-bool counting = false;
-std::size_t allocations = 0;
-}  // namespace
-
-// Not inlined, so that g++ does not pair the malloc and free inside them with the
-// new and delete expressions of the code under test (-Wmismatched-new-delete).
-[[gnu::noinline]] void* operator new(std::size_t size) {
-    if (counting) ++allocations;
-    if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-    throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -44,11 +29,7 @@ using wirepack::test::to_hex;
 /// How many times `call` reached operator new.
 template <class F>
 std::size_t allocations_of(F&& call) {
-    allocations = 0;
-    counting = true;
-    call();
-    counting = false;
-    return allocations;
+    return wirepack::test::allocations_during(std::forward<F>(call)).count;
 }
 
 /// `"!HHIQdd16s?"` packed: 1, 2, 3, 4, 1.5, -2.25, b'sensor-0042-east', True.
