@@ -913,9 +913,7 @@ public:
     ///     auto v = wirepack::Struct("<hd").unpack(bytes);   // {int64_t, double}
     [[nodiscard]] unpacked_values unpack(std::span<const std::byte> bytes) const {
         if (bytes.size() != size()) [[unlikely]] detail::throw_unpack_size(size());
-        unpacked_values out(value_count());
-        unpack_unchecked(bytes.data(), out.data());
-        return out;
+        return unpack_new(bytes.data());
     }
 
     /// Like `unpack`, but into `out`, which ends up with `value_count()` values.
@@ -938,9 +936,7 @@ public:
     /// Like `unpack`, but a wrong size gives `errc::buffer_size_mismatch`.
     [[nodiscard]] result<unpacked_values> try_unpack(std::span<const std::byte> bytes) const {
         if (bytes.size() != size()) return errc::buffer_size_mismatch;
-        unpacked_values out(value_count());
-        unpack_unchecked(bytes.data(), out.data());
-        return out;
+        return unpack_new(bytes.data());
     }
 
     /// Unpacks the struct at `offset` (negative: from the end) of `buffer`.
@@ -949,25 +945,22 @@ public:
         if (where.error != errc{}) {
             detail::throw_window_error(where.error, detail::direction::unpacking, buffer.size(), offset, size());
         }
-        unpacked_values out(value_count());
-        unpack_unchecked(buffer.data() + where.start, out.data());
-        return out;
+        return unpack_new(buffer.data() + where.start);
     }
 
     /// Like `unpack_from`, without exceptions for a struct that does not fit.
     [[nodiscard]] result<unpacked_values> try_unpack_from(std::span<const std::byte> buffer,
-                                                 std::ptrdiff_t offset = 0) const {
+                                                          std::ptrdiff_t offset = 0) const {
         const auto where = detail::locate(buffer.size(), offset, size());
         if (where.error != errc{}) return where.error;
-        unpacked_values out(value_count());
-        unpack_unchecked(buffer.data() + where.start, out.data());
-        return out;
+        return unpack_new(buffer.data() + where.start);
     }
 
     /// The structs of a buffer, one after another, as `iter_unpack` returns them: an
     /// input range that unpacks each struct when the iterator reaches it, into one
-    /// `unpacked_values` the iterator reuses, so memory stays that of one struct however long
-    /// the buffer. It refers to the `Struct` and to the bytes, which must outlive it.
+    /// `unpacked_values` the iterator reuses, so memory stays that of one struct
+    /// however long the buffer. It refers to the `Struct` and to the bytes, which
+    /// must outlive it.
     class iter_unpack_view {
     public:
         class iterator {
@@ -1054,6 +1047,13 @@ private:
     void pack_unchecked(std::byte* out, const value* values) const {
         const detail::step* first = pack_steps_.data();
         first->pack(first, out, values);
+    }
+
+    /// The struct at `in` (`size()` bytes) in new values.
+    unpacked_values unpack_new(const std::byte* in) const {
+        unpacked_values out(value_count());
+        unpack_unchecked(in, out.data());
+        return out;
     }
 
     /// Reads the struct at `in` (`size()` bytes) into `out` (`value_count()` values).

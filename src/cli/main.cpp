@@ -119,17 +119,10 @@ int run_iter_unpack(argument_list arguments) {
     require_argument_count(arguments, 2);
     const wirepack::Struct layout(arguments[0]);
     const std::vector<std::byte> data = read_data(arguments[1]);
-    if (layout.size() == 0 || data.size() % layout.size() != 0) {
-        (void)layout.iter_unpack(data);  // throws CPython's error for this size, allocating nothing
-    }
     // One struct at a time, printed as it is unpacked: memory stays that of one
-    // struct's values, however much data there is.
-    wirepack::unpacked_values values;
-    const std::span<const std::byte> all(data);
-    for (std::size_t at = 0; at < all.size(); at += layout.size()) {
-        layout.unpack_into(all.subspan(at, layout.size()), values);
-        write_line(cli::tuple_repr(values));
-    }
+    // struct's values, however much data there is. A size that is not a multiple
+    // throws CPython's error before any line is printed.
+    for (const wirepack::unpacked_values& values : layout.iter_unpack(data)) write_line(cli::tuple_repr(values));
     return 0;
 }
 
