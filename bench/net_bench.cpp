@@ -318,7 +318,7 @@ void run(benchmark::State& state, transport kind, std::size_t payload_size, read
     Sender send;
     std::uint64_t sent = 0;
     std::string failure;
-    const auto budget = std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(flags.seconds_per_run));
+    const auto budget = flags.run_length();
     cpu_time sender_spent;
     bench::wait_for_quiet(flags.quiet_budget);
     const auto machine_before = machine_time::now();

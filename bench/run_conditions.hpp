@@ -105,6 +105,11 @@ struct run_flags {
     bool pin_threads = true;        ///< false with --no_pin: the scheduler places the threads
     bool diagnostics = false;       ///< --diagnostics: also the variants that pair a wirepack side with a raw one
 
+    /// How long one run sends, as the clock counts.
+    [[nodiscard]] clock_type::duration run_length() const {
+        return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds_per_run));
+    }
+
     /// Takes `arg` if it is one of these flags; returns whether it did.
     bool take(std::string_view arg) {
         if (arg.starts_with("--seconds_per_run=")) {

@@ -579,8 +579,7 @@ void run(benchmark::State& state, std::size_t size, sender_kind kind, receiver_k
     window_gate gate(shared, window);
     std::uint64_t sent = 0;
     std::string failure;
-    const auto budget =
-        std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(flags.seconds_per_run));
+    const auto budget = flags.run_length();
     cpu_time sender_spent;
     const auto machine_before = machine_time::now();
     for (auto _ : state) {
