@@ -2,8 +2,6 @@
 //   wirepack   the compile-time API (wirepack::pack<"...">, wirepack::unpack<"...">)
 //   hand       hand-written Boost.Endian code (bench/codecs.hpp)
 //   Struct     the run-time wirepack::Struct, values prepared once outside the loop
-//   Struct_values_only  what Struct::unpack's return type costs alone: the `values`
-//              it returns made as unpack makes it and destroyed, decoding nothing
 // Names are "<operation>/<format>/<variant>"; items_per_second counts calls.
 //
 //   g++ -std=c++20 -O2 -DNDEBUG -Iinclude bench/struct_bench.cpp -lbenchmark -pthread -o /tmp/struct_bench
@@ -17,7 +15,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -162,26 +159,6 @@ void struct_unpack_into(benchmark::State& state) {
     count(state, s.size());
 }
 
-/// About the least `Struct::unpack` costs with its return type: a new `values` made
-/// as unpack makes it (`value_count()` default values, then each set to what
-/// unpacking gives it, a string too long for the string's own buffer allocated),
-/// from values decoded before the loop, and destroyed again. One dispatch per value,
-/// as unpack has.
-template <class Values>
-void struct_values_only(benchmark::State& state) {
-    const wirepack::Struct s(format_of(Values{}));
-    const wirepack::unpacked_values decoded = s.unpack(packed_inputs<Values>()[0]);
-    for (auto _ : state) {
-        wirepack::unpacked_values values(decoded.size());
-        for (std::size_t k = 0; k < decoded.size(); ++k) {
-            std::visit([&](const auto& x) { values[k] = x; }, decoded[k]);
-        }
-        benchmark::DoNotOptimize(values.data());
-        benchmark::ClobberMemory();
-    }
-    count(state, s.size());
-}
-
 template <class Values>
 void register_format(const std::string& format) {
     benchmark::RegisterBenchmark(("pack/" + format + "/wirepack").c_str(), pack<Values, true>);
@@ -192,7 +169,6 @@ void register_format(const std::string& format) {
     benchmark::RegisterBenchmark(("unpack/" + format + "/hand").c_str(), unpack<Values, false>);
     benchmark::RegisterBenchmark(("unpack/" + format + "/Struct").c_str(), struct_unpack<Values>);
     benchmark::RegisterBenchmark(("unpack_into/" + format + "/Struct").c_str(), struct_unpack_into<Values>);
-    benchmark::RegisterBenchmark(("unpack/" + format + "/Struct_values_only").c_str(), struct_values_only<Values>);
 }
 
 }  // namespace

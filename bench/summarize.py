@@ -384,12 +384,6 @@ def main():
                      for cxx in COMPILERS]
             out.append(f"| `\"{fmt}\"` CPython {python_version} `Struct.{op}` / `wirepack::Struct::{struct_op}`, "
                        f"speed-up | {cells[0]} | {cells[1]} | ≥ 10x |")
-        # What unpack's return type costs alone: making and destroying the `values` it returns.
-        cells = [cell_speedup([(py.get(("unpack", fmt)), ns.get((cxx, f"unpack/{fmt}/Struct_values_only")))
-                               for (_, py), ns in zip(cpython_rounds, ns_rounds)])
-                 for cxx in COMPILERS]
-        out.append(f"| `\"{fmt}\"` CPython `Struct.unpack` / only making and destroying the `wirepack::unpacked_values` "
-                   f"that `unpack` returns, without decoding | {cells[0]} | {cells[1]} | |")
     c = {(r[1], r[2]): r for r in compile_rows}
     if ("50formats", "wirepack") in c:
         w, h = c[("50formats", "wirepack")], c[("50formats", "hand")]

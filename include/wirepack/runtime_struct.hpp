@@ -10,15 +10,15 @@
 ///
 /// `pack` and `unpack` return containers that keep a small struct inside
 /// themselves (`value.hpp`): packing up to 64 bytes allocates nothing, nor does
-/// unpacking up to 8 values, but for strings longer than `std::string` holds
-/// inline. For loops that pack or unpack many messages, `pack_into` writes into
+/// unpacking up to 8 values, but for strings longer than the 24 bytes a
+/// `wirepack::bytes` holds inline. For loops that pack or unpack many messages, `pack_into` writes into
 /// the caller's buffer and `unpack_into` reuses the caller's values and the
 /// capacity of their strings: once they have held one struct, neither allocates.
 ///
 /// How it is fast: the constructor compiles the format into two tables of
 /// `detail::step`s, one for packing (values and pads) and one for unpacking
 /// (values), each ending in an `end` step. A step is one value (`4h` is four
-/// steps), a pad, or a long run (`100h`), and holds a pointer to its handler,
+/// steps), a pad, or a long run (`100h`), and holds pointers to its handlers,
 /// chosen once for its kind, byte order and field size (`u16` big-endian, a
 /// 16-byte `s`, ...). A handler does its value, then calls the next step's
 /// handler as a tail call: per value there is one indirect jump and no test of
@@ -27,14 +27,18 @@
 /// a string of the field's size) needs no call; anything else goes to the general
 /// code for that value, which raises CPython's error if there is one, and the
 /// chain goes on. A table never grows with the repeat counts beyond 16 steps per
-/// item.
+/// item. An unpacking step has two handlers: `unpack` overwrites a value that is
+/// there (`unpack_into`), `make` makes one where none is yet (`unpack`), as
+/// CPython makes the objects of the tuple it returns.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
 #include <iterator>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,7 +71,7 @@ static_assert(std::is_same_v<std::variant_alternative_t<bool_index, value>, bool
               std::is_same_v<std::variant_alternative_t<int_index, value>, std::int64_t> &&
               std::is_same_v<std::variant_alternative_t<uint_index, value>, std::uint64_t> &&
               std::is_same_v<std::variant_alternative_t<double_index, value>, double> &&
-              std::is_same_v<std::variant_alternative_t<bytes_index, value>, std::string>);
+              std::is_same_v<std::variant_alternative_t<bytes_index, value>, bytes>);
 
 /// What a step does with its value, resolved once from the format character and
 /// the mode (native `l` is `i64` on LP64, standard `l` is `i32`).
@@ -94,12 +98,17 @@ struct step;
 using pack_handler = void (*)(const step* s, std::byte* out, const value* v);
 /// Unpacks the value of step `s` from the struct at `in` into `v`, then the steps after it.
 using unpack_handler = void (*)(const step* s, const std::byte* in, value* v);
+/// Makes the value of step `s` from the struct at `in` at `v`, storage where no
+/// value lives yet, then the steps after it. It cannot fail: `Struct` makes new
+/// values this way only when none of them needs an allocation.
+using make_handler = void (*)(const step* s, const std::byte* in, value* v) noexcept;
 
 /// One step of a compiled format: one value (`4h` is four steps), a pad, a long
 /// repeated run (`100h`), or the `end` after the last.
 struct step {
     pack_handler pack;      ///< in the packing table; null in the unpacking one
     unpack_handler unpack;  ///< in the unpacking table; null in the packing one
+    make_handler make;      ///< in the unpacking table; null in the packing one
     std::size_t offset;     ///< the first byte; the struct's size for `end`
     std::size_t count;      ///< values (`repeated`); bytes of the field (`bytes`, `pascal`, `pad`); else 1
     run_kind kind;
@@ -253,7 +262,7 @@ struct float_argument {
     }
 }
 
-[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE const std::string& bytes_from_value(char code, const value& v) {
+[[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE const bytes& bytes_from_value(char code, const value& v) {
     if (v.index() == bytes_index) [[likely]] return std::get<bytes_index>(v);
     throw_not_bytes(code);
 }
@@ -306,7 +315,7 @@ WIREPACK_DETAIL_ALWAYS_INLINE void copy_small(void* to, const void* from, std::s
 }
 
 /// `s`: the first `field` bytes of `bytes`, NUL-padded (`store_string`, inline).
-WIREPACK_DETAIL_ALWAYS_INLINE void store_bytes(std::byte* at, std::size_t field, const std::string& bytes) noexcept {
+WIREPACK_DETAIL_ALWAYS_INLINE void store_bytes(std::byte* at, std::size_t field, const bytes& bytes) noexcept {
     const std::size_t copied = bytes.size() < field ? bytes.size() : field;
     copy_small(at, bytes.data(), copied);
     if (copied != field) std::memset(at + copied, 0, field - copied);
@@ -350,7 +359,7 @@ WIREPACK_DETAIL_ALWAYS_INLINE void pack_value(run_kind kind, const step& s, std:
         return;
     }
     case run_kind::pascal: {
-        const std::string& bytes = bytes_from_value('p', v);
+        const wirepack::bytes& bytes = bytes_from_value('p', v);
         store_pascal(at, field, bytes.data(), bytes.size());
         return;
     }
@@ -363,6 +372,15 @@ WIREPACK_DETAIL_ALWAYS_INLINE void pack_value(run_kind kind, const step& s, std:
 
 // ---- Wire representations to values (reusing what `v` already holds) ---------------------
 
+/// Makes `v`, which holds no `bytes`, hold alternative `Index` made from `args`.
+/// Unlike `emplace`, it runs no destructor first (a dispatch on what `v` holds):
+/// a bool, an int or a float has nothing to release, so the new value is simply
+/// made in its place. Requires: making it does not throw.
+template <std::size_t Index, class... Args>
+WIREPACK_DETAIL_ALWAYS_INLINE void replace_scalar(value& v, std::in_place_index_t<Index> which, Args&&... args) noexcept {
+    std::construct_at(&v, which, std::forward<Args>(args)...);
+}
+
 /// Sets `v` to `x`, in place when `v` already holds that alternative.
 template <std::size_t Index, class T>
 WIREPACK_DETAIL_ALWAYS_INLINE void set_value(value& v, T x) noexcept {
@@ -370,23 +388,15 @@ WIREPACK_DETAIL_ALWAYS_INLINE void set_value(value& v, T x) noexcept {
     else v.template emplace<Index>(x);
 }
 
-/// Sets `v` to the `length` bytes at `data`, reusing the capacity of a string it holds.
+/// Sets `v` to the `length` bytes at `data`, reusing the capacity of the bytes it holds.
 WIREPACK_DETAIL_ALWAYS_INLINE void set_bytes(value& v, const std::byte* data, std::size_t length) {
     const char* chars = reinterpret_cast<const char*>(data);
     if (v.index() == bytes_index) [[likely]] {
-        std::string& held = std::get<bytes_index>(v);
-        // A fixed-size `s` field unpacked again: overwrite in place.
-        // resize-then-copy rather than assign(): g++ 12 at -O3 misreports assign's
-        // internal memcpy as overlapping (-Wrestrict).
-        if (held.size() != length) held.resize(length);
-        copy_small(held.data(), chars, length);
-    } else if (length <= std::string().capacity()) {
-        // A new string that fits the string's own buffer: built empty and appended
-        // to, with libstdc++ half the instructions of emplace(chars, length), which
-        // goes through a temporary.
-        v.template emplace<bytes_index>().append(chars, length);
+        std::get<bytes_index>(v).assign(chars, length);
     } else {
-        v.template emplace<bytes_index>(chars, length);
+        // Made first, so that if it cannot be allocated `v` is left as it was.
+        bytes made(chars, length);
+        replace_scalar(v, std::in_place_index<bytes_index>, std::move(made));
     }
 }
 
@@ -492,6 +502,20 @@ WIREPACK_DETAIL_NOINLINE inline void unpack_rest(const step* s, const std::byte*
     for (; s->kind != run_kind::end; v += s->value_count(), ++s) unpack_one(*s, in, v);
 }
 
+/// Makes the values of step `s` at `v` with the general code: `false` values,
+/// then unpacked into. Returns how many it made.
+WIREPACK_DETAIL_NOINLINE inline std::size_t make_one(const step& s, const std::byte* in, value* v) noexcept {
+    const std::size_t made = s.value_count();
+    std::uninitialized_default_construct_n(v, made);
+    unpack_one(s, in, v);  // does not throw: no value needs an allocation (see `make_handler`)
+    return made;
+}
+
+/// Makes the values of the steps from `s` to the end with the general code, in a loop.
+WIREPACK_DETAIL_NOINLINE inline void make_rest(const step* s, const std::byte* in, value* v) noexcept {
+    for (; s->kind != run_kind::end; ++s) v += make_one(*s, in, v);
+}
+
 // ---- The fast path: a chain of handlers ------------------------------------------------------
 //
 // Each `*_fast` function below does the common case of one value with no call, or
@@ -575,8 +599,7 @@ template <std::size_t Index, class T>
         return true;
     }
     if (index >= bytes_index) return false;
-    if (v.index() >= bytes_index) unreachable();  // lets clang drop the string's destructor too
-    v.template emplace<Index>(x);
+    replace_scalar(v, std::in_place_index<Index>, x);
     return true;
 }
 
@@ -596,15 +619,22 @@ template <class Wire, boost::endian::order Order>
     return set_fast<bool_index>(v, *at != std::byte{0});
 }
 
-/// `s` and `c`: overwrites a string of the field's length (`Field`, at most 16) in
-/// place. Anything else needs an allocation or a resize (`set_bytes_then_next`).
+/// `s` and `c`: overwrites bytes of the field's length (`Field`, at most 16) in
+/// place, or replaces a scalar (as in the new values of `unpack`) with new bytes,
+/// which hold `Field` bytes inline. Bytes of another length go to `set_bytes_then_next`.
 template <std::size_t Field>
 [[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool unpack_bytes_fast(const std::byte* at, const step&, value& v) noexcept {
-    static_assert(Field <= 16);
-    if (v.index() != bytes_index) return false;
-    std::string& bytes = *std::get_if<bytes_index>(&v);
-    if (bytes.size() != Field) return false;
-    if constexpr (Field != 0) std::memcpy(bytes.data(), at, Field);  // `at` may be null for a 0-byte struct
+    static_assert(Field <= 16 && Field <= bytes::inline_capacity, "the bytes are made without allocating");
+    const char* const chars = reinterpret_cast<const char*>(at);
+    const std::size_t index = v.index();
+    if (index < bytes_index) {
+        replace_scalar(v, std::in_place_index<bytes_index>, chars, Field);  // cannot throw: no allocation
+        return true;
+    }
+    if (index != bytes_index) return false;
+    bytes& held = *std::get_if<bytes_index>(&v);
+    if (held.size() != Field) return false;
+    if constexpr (Field != 0) std::memcpy(held.data(), chars, Field);  // `at` may be null for a 0-byte struct
     return true;
 }
 
@@ -624,7 +654,7 @@ WIREPACK_DETAIL_NOINLINE inline void pack_general_then_next(const step* s, std::
 /// Where an `s` field of at most 16 bytes goes for a string to cut or pad.
 WIREPACK_DETAIL_NOINLINE inline void pack_bytes_then_next(const step* s, std::byte* out, const value* v) {
     if (v->index() != bytes_index) return pack_general_then_next(s, out, v);
-    const std::string& bytes = held<bytes_index>(*v);
+    const wirepack::bytes& bytes = held<bytes_index>(*v);
     std::byte* const at = out + s->offset;
     const std::size_t copied = bytes.size() < s->count ? bytes.size() : s->count;
     copy_upto16(at, bytes.data(), copied);
@@ -680,6 +710,49 @@ WIREPACK_DETAIL_HANDLER void unpack_then_next(const step* s, const std::byte* in
 }
 
 WIREPACK_DETAIL_HANDLER inline void unpack_end(const step*, const std::byte*, value*) noexcept {}
+
+// Making new values: the same decoding, each value made in place without looking
+// at what was there before (nothing was).
+
+template <class Wire, boost::endian::order Order>
+WIREPACK_DETAIL_ALWAYS_INLINE void make_integer(const std::byte* at, value* v) noexcept {
+    const Wire x = load<Wire, Order>(at);
+    if constexpr (std::is_signed_v<Wire>) std::construct_at(v, std::in_place_index<int_index>, std::int64_t{x});
+    else std::construct_at(v, std::in_place_index<uint_index>, std::uint64_t{x});
+}
+
+template <class Wire, boost::endian::order Order>
+WIREPACK_DETAIL_ALWAYS_INLINE void make_float(const std::byte* at, value* v) noexcept {
+    std::construct_at(v, std::in_place_index<double_index>, static_cast<double>(load<Wire, Order>(at)));
+}
+
+WIREPACK_DETAIL_ALWAYS_INLINE void make_bool(const std::byte* at, value* v) noexcept {
+    std::construct_at(v, std::in_place_index<bool_index>, *at != std::byte{0});
+}
+
+/// `s` and `c` of `Field` bytes, at most 16: held inline, so made without allocating.
+template <std::size_t Field>
+WIREPACK_DETAIL_ALWAYS_INLINE void make_bytes(const std::byte* at, value* v) noexcept {
+    static_assert(Field <= 16 && Field <= bytes::inline_capacity, "the bytes are made without allocating");
+    std::construct_at(v, std::in_place_index<bytes_index>, reinterpret_cast<const char*>(at), Field);
+}
+
+using make_fast_function = void (*)(const std::byte*, value*) noexcept;
+
+WIREPACK_DETAIL_NOINLINE inline void make_general_then_next(const step* s, const std::byte* in, value* v) noexcept {
+    const std::size_t made = make_one(*s, in, v);
+    ++s;
+    return s->make(s, in, v + made);
+}
+
+template <make_fast_function Make>
+WIREPACK_DETAIL_HANDLER void make_then_next(const step* s, const std::byte* in, value* v) noexcept {
+    Make(in + s->offset, v);
+    ++s;
+    return s->make(s, in, v + 1);
+}
+
+WIREPACK_DETAIL_HANDLER inline void make_end(const step*, const std::byte*, value*) noexcept {}
 
 /// The longest `s` field and pad the handlers copy or zero inline.
 inline constexpr std::size_t fast_field_limit = 16;
@@ -754,6 +827,40 @@ template <boost::endian::order Order>
     return unpack_general_then_next;
 }
 
+template <std::size_t... Fields>
+[[nodiscard]] constexpr make_handler make_bytes_handler(std::size_t field, std::index_sequence<Fields...>) noexcept {
+    constexpr make_handler handlers[] = {make_then_next<make_bytes<Fields>>...};
+    return handlers[field];
+}
+
+/// The handler that makes the new value of a step of kind `kind`.
+template <boost::endian::order Order>
+[[nodiscard]] constexpr make_handler make_handler_of(run_kind kind, std::size_t field) noexcept {
+    switch (kind) {
+    case run_kind::i8: return make_then_next<make_integer<std::int8_t, Order>>;
+    case run_kind::u8: return make_then_next<make_integer<std::uint8_t, Order>>;
+    case run_kind::i16: return make_then_next<make_integer<std::int16_t, Order>>;
+    case run_kind::u16: return make_then_next<make_integer<std::uint16_t, Order>>;
+    case run_kind::i32: return make_then_next<make_integer<std::int32_t, Order>>;
+    case run_kind::u32: return make_then_next<make_integer<std::uint32_t, Order>>;
+    case run_kind::i64: return make_then_next<make_integer<std::int64_t, Order>>;
+    case run_kind::u64: return make_then_next<make_integer<std::uint64_t, Order>>;
+    case run_kind::pointer: return make_handler_of<Order>(integer_kind<std::uintptr_t>(), field);
+    case run_kind::boolean: return make_then_next<make_bool>;
+    case run_kind::character:
+    case run_kind::bytes:
+        return field <= fast_field_limit ? make_bytes_handler(field, fast_fields{}) : make_general_then_next;
+    case run_kind::single: return make_then_next<make_float<float, Order>>;
+    case run_kind::double_: return make_then_next<make_float<double, Order>>;
+    case run_kind::end: return make_end;
+    case run_kind::half:
+    case run_kind::pascal:
+    case run_kind::repeated:
+    case run_kind::pad: break;
+    }
+    return make_general_then_next;
+}
+
 // ---- Compiling a format into steps -----------------------------------------------------------
 
 /// Runs up to this long (`16h`) become one step per value.
@@ -776,7 +883,8 @@ inline constexpr std::size_t chained_steps_limit = 64;
     std::vector<step> steps;
     const auto add = [&](std::size_t offset, std::size_t count, run_kind kind, run_kind element, char code,
                          std::size_t stride) {
-        steps.push_back({nullptr, nullptr, offset, count, kind, element, code, static_cast<std::uint8_t>(stride), big});
+        steps.push_back(
+            {nullptr, nullptr, nullptr, offset, count, kind, element, code, static_cast<std::uint8_t>(stride), big});
     };
     const auto add_pad = [&](std::size_t offset, std::size_t count) {
         if (!packing) return;
@@ -810,14 +918,29 @@ inline constexpr std::size_t chained_steps_limit = 64;
         } else {
             s.unpack = big ? unpack_handler_of<order::big>(s.kind, s.count)
                            : unpack_handler_of<order::little>(s.kind, s.count);
+            s.make = big ? make_handler_of<order::big>(s.kind, s.count) : make_handler_of<order::little>(s.kind, s.count);
         }
     }
     if (steps.size() > chained_steps_limit) {
         step& s = steps[chained_steps_limit - 1];
-        if (packing) s.pack = pack_rest;
-        else s.unpack = unpack_rest;
+        if (packing) {
+            s.pack = pack_rest;
+        } else {
+            s.unpack = unpack_rest;
+            s.make = make_rest;
+        }
     }
     return steps;
+}
+
+/// Whether every value of the unpacking table `steps` fits a `value` without
+/// allocating: bytes of at most `bytes::inline_capacity`, and scalars.
+[[nodiscard]] inline bool values_fit_inline(std::span<const step> steps) noexcept {
+    return std::none_of(steps.begin(), steps.end(), [](const step& s) {
+        const bool long_bytes = s.kind == run_kind::bytes && s.count > bytes::inline_capacity;
+        const bool long_pascal = s.kind == run_kind::pascal && s.count > bytes::inline_capacity + 1;  // + the length byte
+        return long_bytes || long_pascal;
+    });
 }
 
 }  // namespace detail
@@ -1032,6 +1155,7 @@ private:
     void compile() {
         pack_steps_ = detail::compile_steps(items_, summary_.order, summary_.size, true);
         unpack_steps_ = detail::compile_steps(items_, summary_.order, summary_.size, false);
+        values_fit_inline_ = detail::values_fit_inline(unpack_steps_);
     }
 
     /// `size()`, once `values` has the right count for `operation` (named in the error).
@@ -1049,8 +1173,16 @@ private:
         first->pack(first, out, values);
     }
 
-    /// The struct at `in` (`size()` bytes) in new values.
+    /// The struct at `in` (`size()` bytes) in new values: made in place by the
+    /// `make` handlers when that cannot fail, else `false` values unpacked into
+    /// (so that a failed allocation leaves only whole values behind).
     unpacked_values unpack_new(const std::byte* in) const {
+        if (values_fit_inline_) [[likely]] {
+            return unpacked_values(value_count(), [&](value* uninitialized) noexcept {
+                const detail::step* first = unpack_steps_.data();
+                first->make(first, in, uninitialized);
+            });
+        }
         unpacked_values out(value_count());
         unpack_unchecked(in, out.data());
         return out;
@@ -1074,6 +1206,7 @@ private:
     std::vector<format_item> items_;
     std::vector<detail::step> pack_steps_;    ///< values and pads, then `end`
     std::vector<detail::step> unpack_steps_;  ///< values, then `end`
+    bool values_fit_inline_ = false;          ///< no value of `unpack_steps_` needs an allocation
 };
 
 static_assert(std::input_iterator<Struct::iter_unpack_view::iterator> &&

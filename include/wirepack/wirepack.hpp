@@ -5,6 +5,7 @@
 ///     #include <wirepack/wirepack.hpp>
 ///     auto bytes = wirepack::pack<"!HI">(7, 42);
 
+#include <wirepack/bytes.hpp>
 #include <wirepack/error.hpp>
 #include <wirepack/fixed_string.hpp>
 #include <wirepack/format.hpp>

@@ -488,7 +488,7 @@ value to_value(const literal& parsed, const Struct& layout, std::size_t value_in
 }
 
 packed_bytes pack_literals(const Struct& layout, std::span<const literal> arguments) {
-    unpacked_values converted;
+    std::vector<value> converted;
     converted.reserve(arguments.size());
     if (arguments.size() != layout.value_count()) {
         // CPython checks the count before any value; Struct reports it.

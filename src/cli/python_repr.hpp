@@ -4,9 +4,8 @@
 /// tool prints exactly what `print(struct.unpack(fmt, data))` prints, and the
 /// hex encoding the tool uses for bytes on the command line.
 ///
-/// Nothing here depends on the wirepack core: a value is any `std::variant` whose
-/// alternatives are among `bool`, `std::int64_t`, `std::uint64_t`, `double` and
-/// `std::string` (bytes), which is what `wirepack::value` is.
+/// A value is a `wirepack::value`: a `std::variant` of `bool`, `std::int64_t`,
+/// `std::uint64_t`, `double` and `wirepack::bytes`.
 
 #include <cstddef>
 #include <cstdint>
@@ -50,7 +49,7 @@ namespace wirepack::cli {
 [[nodiscard]] std::string bytes_repr(std::string_view bytes);
 
 /// `repr()` of one unpacked value: a variant of bool, int64, uint64, double and
-/// bytes held in a `std::string`.
+/// `wirepack::bytes`.
 ///
 ///     value_repr(wirepack::value{std::uint64_t{1}}) == "1"
 template <typename... Alternatives>
@@ -66,7 +65,7 @@ template <typename... Alternatives>
             } else if constexpr (std::is_same_v<held_type, double>) {
                 return float_repr(held);
             } else {
-                static_assert(std::is_same_v<held_type, std::string>,
+                static_assert(std::is_same_v<held_type, wirepack::bytes>,
                               "wirepack::cli::value_repr: unsupported value alternative");
                 return bytes_repr(held);
             }
