@@ -47,7 +47,7 @@ int main(int argc, char** argv) try {
     for (long expected = 1; expected <= count; ++expected) {
         const auto datagram = socket.receive_from(buffer);
         const auto message = codec::decode_message<"<I2sf">(datagram.bytes);  // checks the size
-        if (!message || std::get<1>(message->first) != expected) {
+        if (!message || get<1>(message->first) != expected) {
             std::fprintf(stderr, "multicast_receiver: expected message %ld, got something else\n", expected);
             return 1;
         }

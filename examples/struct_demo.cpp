@@ -36,7 +36,8 @@ int main() {
     const auto packed = wirepack::pack<"<I2sf">(1, "ab", 2.7);
     print_hex("pack('<I2sf', 1, b'ab', 2.7)", packed);
 
-    // unpack returns a std::tuple<std::uint32_t, std::array<char, 2>, float>.
+    // unpack returns a wirepack::flat_tuple<std::uint32_t, std::array<char, 2>, float>,
+    // a tuple for structured bindings, get<I> and wirepack::apply.
     const auto [number, text, real] = wirepack::unpack<"<I2sf">(std::span<const std::byte>(packed));
     // Python shows the float as a double with the shortest round-trip digits; so do we.
     char digits[32];

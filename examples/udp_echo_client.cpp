@@ -62,7 +62,7 @@ int main(int argc, char** argv) try {
             return 1;
         }
         const auto [number, text, real] = message->second;
-        std::printf("received message %u: (%u, b'%.2s', %s)\n", std::get<1>(message->first), number, text.data(),
+        std::printf("received message %u: (%u, b'%.2s', %s)\n", get<1>(message->first), number, text.data(),
                     python_float(real).c_str());
     }
     std::printf("all %u echoes match what was sent\n", count);

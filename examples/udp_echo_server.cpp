@@ -44,19 +44,19 @@ int main(int argc, char** argv) try {
     for (long received = 1; count == 0 || received <= count; ++received) {
         const auto datagram = socket.receive_from(buffer);
         const std::string from = datagram.from.to_string();
-        if (const auto header = codec::decode(datagram.bytes); header && std::get<0>(header->header) == bye) {
+        if (const auto header = codec::decode(datagram.bytes); header && get<0>(header->header) == bye) {
             std::printf("bye from %s after %ld datagrams\n", from.c_str(), received - 1);
             return 0;
         }
         // The header and the '<I2sf' body must fill the datagram exactly.
         const auto message = codec::decode_message<"<I2sf">(datagram.bytes);
-        if (!message || std::get<0>(message->first) != echo_request) {
+        if (!message || get<0>(message->first) != echo_request) {
             std::printf("dropped %zu bytes from %s: %s\n", datagram.bytes.size(), from.c_str(),
                         message ? "not an echo request" : make_error_code(message.error()).message().c_str());
             continue;
         }
         socket.send_to(datagram.bytes, datagram.from);  // sock.sendto(data, address)
-        std::printf("echoed message %u (%zu bytes) to %s\n", std::get<1>(message->first), datagram.bytes.size(),
+        std::printf("echoed message %u (%zu bytes) to %s\n", get<1>(message->first), datagram.bytes.size(),
                     from.c_str());
     }
     std::printf("stopping after %ld datagrams\n", count);

@@ -33,7 +33,7 @@ void check_split(std::span<const std::byte> datagram) {
     WIREPACK_FUZZ_CHECK(decoded.has_value());
     WIREPACK_FUZZ_CHECK(decoded->body.data() == datagram.data() + codec::header_size);
     WIREPACK_FUZZ_CHECK(decoded->body.size() == datagram.size() - codec::header_size);
-    const auto again = std::apply([&](const auto&... fields) { return codec::encode(decoded->body, fields...); },
+    const auto again = wirepack::apply([&](const auto&... fields) { return codec::encode(decoded->body, fields...); },
                                   decoded->header);
     WIREPACK_FUZZ_CHECK(std::ranges::equal(again.header(), datagram.first(codec::header_size)));
 }
@@ -49,7 +49,7 @@ void check_message(std::span<const std::byte> datagram) {
         return;
     }
     WIREPACK_FUZZ_CHECK(decoded.has_value());
-    const auto again = std::apply(
+    const auto again = wirepack::apply(
         [&](const auto&... values) { return codec::template pack_message<Message>(decoded->first, values...); },
         decoded->second);
     WIREPACK_FUZZ_CHECK(std::ranges::equal(again, datagram));

@@ -341,7 +341,7 @@ value to_value(const T& x) {
 
 template <class Tuple>
 std::vector<value> to_values(const Tuple& t) {
-    return std::apply([](const auto&... x) { return std::vector<value>{to_value(x)...}; }, t);
+    return wirepack::apply([](const auto&... x) { return std::vector<value>{to_value(x)...}; }, t);
 }
 
 template <wirepack::fixed_string Format>
@@ -353,7 +353,7 @@ void check_fixed(std::span<const std::byte> raw) {
 
     auto check_unpacked = [&](const wirepack::unpacked<Format>& fixed, std::span<const value> dynamic, std::size_t start) {
         WIREPACK_FUZZ_CHECK(same_values(to_values(fixed), dynamic));
-        const auto repacked = std::apply([](const auto&... x) { return wirepack::pack<Format>(x...); }, fixed);
+        const auto repacked = wirepack::apply([](const auto&... x) { return wirepack::pack<Format>(x...); }, fixed);
         const std::vector<std::byte> expected = expected_repack(runtime, raw.data() + start, false);
         WIREPACK_FUZZ_CHECK(std::equal(repacked.begin(), repacked.end(), expected.begin(), expected.end()));
     };

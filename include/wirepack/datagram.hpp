@@ -67,7 +67,7 @@ struct datagram_codec {
     /// The header and body of `bytes`, or errc::datagram_too_short.
     ///
     ///     auto d = wirepack::datagram_codec<"!HH">::decode(received);
-    ///     if (d) dispatch(std::get<0>(d->header), d->body);
+    ///     if (d) dispatch(get<0>(d->header), d->body);
     [[nodiscard]] static constexpr result<datagram> decode(std::span<const std::byte> bytes) noexcept {
         if (bytes.size() < header_size) return errc::datagram_too_short;
         return datagram{*try_unpack_from<HeaderFormat>(bytes, 0), bytes.subspan(header_size)};
@@ -105,7 +105,9 @@ struct datagram_codec {
     [[nodiscard]] static constexpr std::array<std::byte, header_size + calcsize<MessageFormat>()> pack_message(
         const header_fields& header, const Values&... values) {
         std::array<std::byte, header_size + calcsize<MessageFormat>()> out{};
-        const auto head = std::apply([](const auto&... fields) { return pack<HeaderFormat>(fields...); }, header);
+        const auto head = [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return pack<HeaderFormat>(get<I>(header)...);
+        }(std::make_index_sequence<std::tuple_size_v<header_fields>>{});
         const auto body = pack<MessageFormat>(values...);
         std::copy(head.begin(), head.end(), out.begin());
         std::copy(body.begin(), body.end(), out.begin() + header_size);

@@ -152,7 +152,7 @@ struct fixed_header {
         std::span<const std::byte> buffered, const frame_options& options) noexcept {
         if (buffered.size() < size || options.length_adjustment != 0) return std::nullopt;
         auto header = read(buffered);
-        const auto length = std::get<LengthIndex>(header);
+        const auto length = get<LengthIndex>(header);
         if constexpr (std::is_signed_v<decltype(length)>) {
             if (length < 0) return std::nullopt;
         }
@@ -167,7 +167,7 @@ struct fixed_header {
         if (prefix.size() < size) return frame_extent{false, size, 0, false, 0};
         const auto header = try_unpack_from<HeaderFormat>(prefix, 0);
         if (!header) return header.error();  // unreachable: the prefix is long enough
-        const auto length = std::get<LengthIndex>(*header);
+        const auto length = get<LengthIndex>(*header);
         if constexpr (std::is_signed_v<decltype(length)>) {
             if (length < 0) return errc::frame_length_too_small;
         }
@@ -182,7 +182,7 @@ struct fixed_header {
 
 /// A LEB128 varint length, 1 to 10 bytes.
 struct varint_header {
-    using fields = std::tuple<std::uint64_t>;
+    using fields = flat_tuple<std::uint64_t>;
     static constexpr std::size_t longest = 10;
     [[nodiscard]] static constexpr std::size_t max_size() noexcept { return longest; }
 
@@ -330,7 +330,7 @@ public:
     ///         auto f = decoder.next();
     ///         if (!f) return f.error();        // drop the connection
     ///         if (!*f) break;                  // feed more bytes
-    ///         handle(std::get<0>((*f)->header), (*f)->payload);
+    ///         handle(get<0>((*f)->header), (*f)->payload);
     ///     }
     [[nodiscard]] result<std::optional<frame>> next() {
         if constexpr (requires { Header::whole_frame(unread(), options_); }) {
@@ -460,7 +460,7 @@ template <fixed_string HeaderFormat = "!I", std::size_t LengthIndex = 0>
 using frame_decoder = basic_frame_decoder<detail::fixed_header<HeaderFormat, LengthIndex>>;
 
 /// Decodes frames with a LEB128 varint length prefix (protobuf's delimited streams);
-/// `frame::header` is `std::tuple<std::uint64_t>` holding the wire length.
+/// `frame::header` is `flat_tuple<std::uint64_t>` holding the wire length.
 ///
 ///     wirepack::varint_frame_decoder decoder;
 ///     decoder.feed(bytes);

@@ -18,12 +18,12 @@
 #include <ranges>
 #include <span>
 #include <string_view>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 
 #include <wirepack/error.hpp>
 #include <wirepack/fixed_string.hpp>
+#include <wirepack/flat_tuple.hpp>
 #include <wirepack/format.hpp>
 #include <wirepack/pascal_string.hpp>
 #include <wirepack/result.hpp>
@@ -140,7 +140,7 @@ template <class F, class Indices>
 struct unpacked_tuple;
 template <class F, std::size_t... I>
 struct unpacked_tuple<F, std::index_sequence<I...>> {
-    using type = std::tuple<slot_type<F, I>...>;
+    using type = flat_tuple<slot_type<F, I>...>;
 };
 
 // ---- What each format character accepts -----------------------------------------------------
@@ -293,9 +293,9 @@ constexpr bool check_arguments() {
 
 }  // namespace detail
 
-/// The tuple that `unpack<Format>` returns.
+/// The tuple that `unpack<Format>` returns: a `flat_tuple` of the unpacked types.
 ///
-///     wirepack::unpacked<"<hd"> t = wirepack::unpack<"<hd">(bytes);   // std::tuple<int16_t, double>
+///     wirepack::unpacked<"<hd"> t = wirepack::unpack<"<hd">(bytes);   // flat_tuple<int16_t, double>
 template <fixed_string Format>
 using unpacked = detail::unpacked_t<detail::compiled_format<Format>>;
 

@@ -8,6 +8,7 @@
 #include <wirepack/bytes.hpp>
 #include <wirepack/error.hpp>
 #include <wirepack/fixed_string.hpp>
+#include <wirepack/flat_tuple.hpp>
 #include <wirepack/format.hpp>
 #include <wirepack/frame.hpp>
 #include <wirepack/pascal_string.hpp>

@@ -754,7 +754,7 @@ def compile_time_case(rng: random.Random, index: int) -> CompileCase:
     call_pack = f"wirepack::pack<{literal_fmt}>"
     lines = [f"    std::printf(\"{index} calcsize %zu\\n\", wirepack::calcsize<{literal_fmt}>());"]
     expected = [f"calcsize {fmt.size}"]
-    repack = (f"std::apply([](const auto&... v) {{ return {call_pack}(v...); }}, "
+    repack = (f"wirepack::apply([](const auto&... v) {{ return {call_pack}(v...); }}, "
               f"wirepack::unpack<{literal_fmt}>(std::span<const std::byte>(bytes)))")
 
     if rng.random() < 0.15:  # unpack arbitrary bytes, then repack the tuple

@@ -280,7 +280,7 @@ bool same_value(const T& a, const T& b) {
 template <class Tuple>
 bool same_tuple(const Tuple& a, const Tuple& b) {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
-        return (same_value(std::get<I>(a), std::get<I>(b)) && ...);
+        return (same_value(get<I>(a), get<I>(b)) && ...);
     }(std::make_index_sequence<std::tuple_size_v<Tuple>>{});
 }
 
@@ -318,7 +318,7 @@ value to_runtime(const T& x) {
 
 template <class Tuple>
 wirepack::unpacked_values to_runtime_values(const Tuple& t) {
-    return std::apply([](const auto&... x) { return wirepack::unpacked_values{to_runtime(x)...}; }, t);
+    return wirepack::apply([](const auto&... x) { return wirepack::unpacked_values{to_runtime(x)...}; }, t);
 }
 
 std::string bytes_text(std::span<const std::byte> bytes) {
@@ -337,7 +337,7 @@ std::string name() {
 template <wirepack::fixed_string Format>
 void check_round_trip() {
     const auto values = any_tuple<wirepack::unpacked<Format>>();
-    const auto bytes = std::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
+    const auto bytes = wirepack::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
     static_assert(std::tuple_size_v<decltype(bytes)> == wirepack::calcsize<Format>());
     if (!same_tuple(wirepack::unpack<Format>(bytes), values)) RC_FAIL("round trip differs for " + name<Format>());
 }
@@ -447,7 +447,7 @@ void check_windows() {
     const Struct runtime(Format.view());
     const std::size_t size = wirepack::calcsize<Format>();
     const auto values = any_tuple<wirepack::unpacked<Format>>();
-    const auto packed = std::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
+    const auto packed = wirepack::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
     const auto original = any_bytes(*rc::gen::inRange<std::size_t>(0, 41));
     const auto offset = *rc::gen::inRange<std::ptrdiff_t>(-50, 51);
 
@@ -457,7 +457,7 @@ void check_windows() {
         auto buffer = original;
         try {
             if (compile_time) {
-                std::apply([&](const auto&... v) { wirepack::pack_into<Format>(buffer, offset, v...); }, values);
+                wirepack::apply([&](const auto&... v) { wirepack::pack_into<Format>(buffer, offset, v...); }, values);
             } else {
                 runtime.pack_into(buffer, offset, to_runtime_values(values));
             }
@@ -522,7 +522,7 @@ void check_same_as_runtime() {
     std::string compile_time;
     std::string run_time;
     try {
-        compile_time = bytes_text(std::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values));
+        compile_time = bytes_text(wirepack::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values));
     } catch (const wirepack::error& e) {
         compile_time = std::string("error: ") + e.what();
     }
@@ -631,7 +631,7 @@ void check_bytes_reproduced(const std::vector<std::byte>& mask_source) {
     const auto values = wirepack::unpack<Format>(bytes);
     const auto runtime_values = to_runtime_values(values);
     if (has_nan(runtime_values)) return;
-    const auto again = std::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
+    const auto again = wirepack::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
     if (bytes_text(again) != bytes_text(bytes)) RC_FAIL(name<Format>() + " did not reproduce its bytes");
 }
 

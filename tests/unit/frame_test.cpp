@@ -136,12 +136,12 @@ TEST(FrameDecoder, GoldenDecode) {
     decoder.feed(wire);
     auto first = decoder.next().value();
     ASSERT_TRUE(first);
-    EXPECT_EQ(std::get<0>(first->header), 7);
-    EXPECT_EQ(std::get<1>(first->header), 2u);
+    EXPECT_EQ(get<0>(first->header), 7);
+    EXPECT_EQ(get<1>(first->header), 2u);
     EXPECT_EQ(bytes(first->payload.begin(), first->payload.end()), text("hi"));
     auto second = decoder.next().value();
     ASSERT_TRUE(second);
-    EXPECT_EQ(std::get<0>(second->header), 9);
+    EXPECT_EQ(get<0>(second->header), 9);
     EXPECT_TRUE(second->payload.empty());  // a zero-length frame is an ordinary frame
     EXPECT_FALSE(decoder.next().value());
     EXPECT_EQ(decoder.bytes_needed(), 6u);
@@ -358,7 +358,7 @@ TEST(FrameCorrupt, OverlongVarint) {
     padded.feed(make({0x81, 0x80, 0x00, 'x'}));
     auto f = padded.next().value();
     ASSERT_TRUE(f);
-    EXPECT_EQ(std::get<0>(f->header), 1u);
+    EXPECT_EQ(get<0>(f->header), 1u);
     EXPECT_EQ(bytes(f->payload.begin(), f->payload.end()), text("x"));
 }
 

@@ -61,14 +61,14 @@ void expect_error(F&& f, errc code, std::string_view message) {
 template <wirepack::fixed_string Format>
 void expect_golden(std::string_view expected, const wirepack::unpacked<Format>& values) {
     SCOPED_TRACE(std::string("format \"") + std::string(Format.view()) + "\"");
-    const auto packed = std::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
+    const auto packed = wirepack::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
     static_assert(std::tuple_size_v<decltype(packed)> == wirepack::calcsize<Format>());
     EXPECT_EQ(to_hex(packed), expected);
     EXPECT_EQ(wirepack::unpack<Format>(packed), values);
 
     // The same bytes in the middle of a larger buffer.
     std::vector<std::byte> buffer(packed.size() + 6, std::byte{0xaa});
-    std::apply([&](const auto&... v) { wirepack::pack_into<Format>(buffer, 3, v...); }, values);
+    wirepack::apply([&](const auto&... v) { wirepack::pack_into<Format>(buffer, 3, v...); }, values);
     EXPECT_EQ(to_hex(std::span(buffer).subspan(3, packed.size())), expected);
     EXPECT_EQ(to_hex(std::span(buffer).first(3)), "aaaaaa");
     EXPECT_EQ(to_hex(std::span(buffer).last(3)), "aaaaaa");
@@ -81,7 +81,7 @@ void expect_native_golden(std::string_view expected, const wirepack::unpacked<Fo
     if constexpr (native_is_x86_64_like) {
         expect_golden<Format>(expected, values);
     } else {
-        const auto packed = std::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
+        const auto packed = wirepack::apply([](const auto&... v) { return wirepack::pack<Format>(v...); }, values);
         EXPECT_EQ(wirepack::unpack<Format>(packed), values);
     }
 }
@@ -95,25 +95,25 @@ void expect_native_order_golden(std::string_view little, std::string_view big,
 
 // ---- Types --------------------------------------------------------------------------------
 
-static_assert(std::is_same_v<wirepack::unpacked<"<I2sf">, std::tuple<std::uint32_t, std::array<char, 2>, float>>);
+static_assert(std::is_same_v<wirepack::unpacked<"<I2sf">, wirepack::flat_tuple<std::uint32_t, std::array<char, 2>, float>>);
 static_assert(std::is_same_v<wirepack::unpacked<"<bBhHiIqQ">,
-                             std::tuple<std::int8_t, std::uint8_t, std::int16_t, std::uint16_t, std::int32_t,
+                             wirepack::flat_tuple<std::int8_t, std::uint8_t, std::int16_t, std::uint16_t, std::int32_t,
                                         std::uint32_t, std::int64_t, std::uint64_t>>);
-static_assert(std::is_same_v<wirepack::unpacked<"<lL">, std::tuple<std::int32_t, std::uint32_t>>);
-static_assert(std::is_same_v<wirepack::unpacked<"=lL">, std::tuple<std::int32_t, std::uint32_t>>);
-static_assert(std::is_same_v<wirepack::unpacked<"!lL">, std::tuple<std::int32_t, std::uint32_t>>);
-static_assert(std::is_same_v<wirepack::unpacked<"@lL">, std::tuple<long, unsigned long>>);
-static_assert(std::is_same_v<wirepack::unpacked<"lL">, std::tuple<long, unsigned long>>);
-static_assert(std::is_same_v<wirepack::unpacked<"nNP">, std::tuple<std::ptrdiff_t, std::size_t, std::uintptr_t>>);
-static_assert(std::is_same_v<wirepack::unpacked<"<?cefd">, std::tuple<bool, char, float, float, double>>);
-static_assert(std::is_same_v<wirepack::unpacked<"<10s0s">, std::tuple<std::array<char, 10>, std::array<char, 0>>>);
-static_assert(std::is_same_v<wirepack::unpacked<"<10p">, std::tuple<wirepack::pascal_string<9>>>);
-static_assert(std::is_same_v<wirepack::unpacked<"<300p">, std::tuple<wirepack::pascal_string<255>>>);
+static_assert(std::is_same_v<wirepack::unpacked<"<lL">, wirepack::flat_tuple<std::int32_t, std::uint32_t>>);
+static_assert(std::is_same_v<wirepack::unpacked<"=lL">, wirepack::flat_tuple<std::int32_t, std::uint32_t>>);
+static_assert(std::is_same_v<wirepack::unpacked<"!lL">, wirepack::flat_tuple<std::int32_t, std::uint32_t>>);
+static_assert(std::is_same_v<wirepack::unpacked<"@lL">, wirepack::flat_tuple<long, unsigned long>>);
+static_assert(std::is_same_v<wirepack::unpacked<"lL">, wirepack::flat_tuple<long, unsigned long>>);
+static_assert(std::is_same_v<wirepack::unpacked<"nNP">, wirepack::flat_tuple<std::ptrdiff_t, std::size_t, std::uintptr_t>>);
+static_assert(std::is_same_v<wirepack::unpacked<"<?cefd">, wirepack::flat_tuple<bool, char, float, float, double>>);
+static_assert(std::is_same_v<wirepack::unpacked<"<10s0s">, wirepack::flat_tuple<std::array<char, 10>, std::array<char, 0>>>);
+static_assert(std::is_same_v<wirepack::unpacked<"<10p">, wirepack::flat_tuple<wirepack::pascal_string<9>>>);
+static_assert(std::is_same_v<wirepack::unpacked<"<300p">, wirepack::flat_tuple<wirepack::pascal_string<255>>>);
 static_assert(std::is_same_v<wirepack::unpacked<"<1p0p">,
-                             std::tuple<wirepack::pascal_string<0>, wirepack::pascal_string<0>>>);
-static_assert(std::is_same_v<wirepack::unpacked<"<3h">, std::tuple<std::int16_t, std::int16_t, std::int16_t>>);
-static_assert(std::is_same_v<wirepack::unpacked<"<0i3x">, std::tuple<>>);
-static_assert(std::is_same_v<wirepack::unpacked<"">, std::tuple<>>);
+                             wirepack::flat_tuple<wirepack::pascal_string<0>, wirepack::pascal_string<0>>>);
+static_assert(std::is_same_v<wirepack::unpacked<"<3h">, wirepack::flat_tuple<std::int16_t, std::int16_t, std::int16_t>>);
+static_assert(std::is_same_v<wirepack::unpacked<"<0i3x">, wirepack::flat_tuple<>>);
+static_assert(std::is_same_v<wirepack::unpacked<"">, wirepack::flat_tuple<>>);
 static_assert(std::is_same_v<decltype(wirepack::pack<"<I2sf">(1, "ab", 2.7)), std::array<std::byte, 10>>);
 
 // ---- Compile time -------------------------------------------------------------------------
@@ -470,8 +470,8 @@ TEST(StructBool, AnyTruthyValuePacksAsOne) {
 TEST(StructBool, AnyNonZeroByteUnpacksTrue) {
     for (unsigned b = 0; b < 256; ++b) {
         const std::array<std::byte, 1> byte{static_cast<std::byte>(b)};
-        EXPECT_EQ(std::get<0>(wirepack::unpack<"<?">(byte)), b != 0) << b;
-        EXPECT_EQ(std::get<0>(wirepack::unpack<"@?">(byte)), b != 0) << b;
+        EXPECT_EQ(get<0>(wirepack::unpack<"<?">(byte)), b != 0) << b;
+        EXPECT_EQ(get<0>(wirepack::unpack<"@?">(byte)), b != 0) << b;
     }
 }
 
@@ -513,8 +513,8 @@ TEST(StructHalf, Subnormals) {
     EXPECT_EQ(to_hex(wirepack::pack<">e">(-0x1p-25)), "8000");
     EXPECT_EQ(to_hex(wirepack::pack<">e">(std::nextafter(0x1p-25, 1.0))), "0001");
     EXPECT_EQ(to_hex(wirepack::pack<">e">(6.1e-05)), "03ff");
-    EXPECT_EQ(std::get<0>(wirepack::unpack<">e">(from_hex("0001"))), 0x1p-24f);
-    EXPECT_EQ(std::get<0>(wirepack::unpack<">e">(from_hex("03ff"))), 1023 * 0x1p-24f);
+    EXPECT_EQ(get<0>(wirepack::unpack<">e">(from_hex("0001"))), 0x1p-24f);
+    EXPECT_EQ(get<0>(wirepack::unpack<">e">(from_hex("03ff"))), 1023 * 0x1p-24f);
 }
 
 TEST(StructHalf, InfinityAndNan) {
@@ -525,9 +525,9 @@ TEST(StructHalf, InfinityAndNan) {
     EXPECT_EQ(to_hex(wirepack::pack<">e">(nan)), "7e00");
     EXPECT_EQ(to_hex(wirepack::pack<">e">(-nan)), "fe00");
     EXPECT_EQ(to_hex(wirepack::pack<"<e">(nan)), "007e");
-    EXPECT_TRUE(std::isnan(std::get<0>(wirepack::unpack<">e">(from_hex("7e00")))));
-    EXPECT_TRUE(std::isnan(std::get<0>(wirepack::unpack<">e">(from_hex("7c01")))));
-    EXPECT_EQ(std::get<0>(wirepack::unpack<">e">(from_hex("fc00"))), -std::numeric_limits<float>::infinity());
+    EXPECT_TRUE(std::isnan(get<0>(wirepack::unpack<">e">(from_hex("7e00")))));
+    EXPECT_TRUE(std::isnan(get<0>(wirepack::unpack<">e">(from_hex("7c01")))));
+    EXPECT_EQ(get<0>(wirepack::unpack<">e">(from_hex("fc00"))), -std::numeric_limits<float>::infinity());
 }
 
 TEST(StructHalf, AcceptsEveryArithmeticType) {
@@ -566,13 +566,13 @@ TEST(StructFloat, InfinityAndNanAreNotOverflow) {
     EXPECT_EQ(to_hex(wirepack::pack<"<f">(inf)), "0000807f");
     EXPECT_EQ(to_hex(wirepack::pack<">f">(-inf)), "ff800000");
     const auto nan = wirepack::pack<"<f">(std::numeric_limits<double>::quiet_NaN());
-    EXPECT_TRUE(std::isnan(std::get<0>(wirepack::unpack<"<f">(nan))));
+    EXPECT_TRUE(std::isnan(get<0>(wirepack::unpack<"<f">(nan))));
 }
 
 TEST(StructFloat, RoundsLikeACast) {
     for (const double x : {2.7, 0.1, -1e-30, 1e-45, 123456789.0, 3.4e38}) {
         const auto bytes = wirepack::pack<"<f">(x);
-        EXPECT_EQ(std::get<0>(wirepack::unpack<"<f">(bytes)), static_cast<float>(x)) << x;
+        EXPECT_EQ(get<0>(wirepack::unpack<"<f">(bytes)), static_cast<float>(x)) << x;
     }
 }
 
@@ -737,13 +737,13 @@ TEST(StructArguments, PointerFormat) {
     EXPECT_EQ(wirepack::pack<"P">(&target), bytes);  // once crashed clang 14 (detail::address_of)
     const auto [null] = wirepack::unpack<"P">(wirepack::pack<"P">(static_cast<void*>(nullptr)));
     EXPECT_EQ(null, 0u);
-    EXPECT_EQ(std::get<0>(wirepack::unpack<"P">(wirepack::pack<"P">(std::uintptr_t{0xabcdef}))), 0xabcdefu);
+    EXPECT_EQ(get<0>(wirepack::unpack<"P">(wirepack::pack<"P">(std::uintptr_t{0xabcdef}))), 0xabcdefu);
 }
 
 TEST(StructArguments, UnpackedTupleRepacks) {
     const auto original = wirepack::pack<"<bh3sc5p?e">(-3, 1234, "xyz", 'q', "pas", true, 0.5);
     const auto values = wirepack::unpack<"<bh3sc5p?e">(original);
-    const auto again = std::apply([](const auto&... v) { return wirepack::pack<"<bh3sc5p?e">(v...); }, values);
+    const auto again = wirepack::apply([](const auto&... v) { return wirepack::pack<"<bh3sc5p?e">(v...); }, values);
     EXPECT_EQ(again, original);
 }
 
@@ -782,7 +782,7 @@ TEST(StructUnpack, WrongSizeThrows) {
                  "unpack requires a buffer of 10 bytes");
     expect_error([&] { (void)wirepack::unpack<"">(five); }, errc::buffer_size_mismatch,
                  "unpack requires a buffer of 0 bytes");
-    EXPECT_EQ(wirepack::unpack<"">(std::span(five).first(0)), std::tuple<>());
+    EXPECT_EQ(wirepack::unpack<"">(std::span(five).first(0)), wirepack::flat_tuple<>());
 }
 
 TEST(StructTryUnpack, ReportsSizeMismatch) {
@@ -791,8 +791,8 @@ TEST(StructTryUnpack, ReportsSizeMismatch) {
     const auto ok = wirepack::try_unpack<"<HH">(bytes);
     ASSERT_TRUE(ok);
     EXPECT_EQ(ok.error(), errc{});
-    EXPECT_EQ(std::get<0>(*ok), 0x1234);
-    EXPECT_EQ(std::get<1>(ok.value()), 0xabcd);
+    EXPECT_EQ(get<0>(*ok), 0x1234);
+    EXPECT_EQ(get<1>(ok.value()), 0xabcd);
 
     const auto small = wirepack::try_unpack<"<HHH">(bytes);
     EXPECT_FALSE(small);
@@ -809,13 +809,13 @@ TEST(StructTryUnpackFrom, ReportsEveryWindowError) {
 
     const auto ok = wirepack::try_unpack_from<">H">(buffer, 8);
     ASSERT_TRUE(ok);
-    EXPECT_EQ(std::get<0>(*ok), 0x0809);
+    EXPECT_EQ(get<0>(*ok), 0x0809);
     const auto negative = wirepack::try_unpack_from<">H">(buffer, -10);
     ASSERT_TRUE(negative);
-    EXPECT_EQ(std::get<0>(*negative), 0x0001);
+    EXPECT_EQ(get<0>(*negative), 0x0001);
     const auto start = wirepack::try_unpack_from<">H">(buffer);
     ASSERT_TRUE(start);
-    EXPECT_EQ(std::get<0>(*start), 0x0001);
+    EXPECT_EQ(get<0>(*start), 0x0001);
 
     EXPECT_EQ(wirepack::try_unpack_from<">H">(buffer, 9).error(), errc::buffer_too_small);
     EXPECT_EQ(wirepack::try_unpack_from<">H">(buffer, 100).error(), errc::buffer_too_small);
@@ -894,11 +894,11 @@ TEST(StructPackInto, WindowIsCheckedBeforeValues) {
 
 TEST(StructUnpackFrom, PositiveAndNegativeOffsets) {
     const auto buffer = from_hex("00010203040506070809");
-    EXPECT_EQ(std::get<0>(wirepack::unpack_from<"!H">(buffer)), 0x0001);
-    EXPECT_EQ(std::get<0>(wirepack::unpack_from<"!H">(buffer, 4)), 0x0405);
-    EXPECT_EQ(std::get<0>(wirepack::unpack_from<"!H">(buffer, -2)), 0x0809);
-    EXPECT_EQ(std::get<0>(wirepack::unpack_from<"<I">(buffer, -10)), 0x03020100u);
-    EXPECT_EQ(wirepack::unpack_from<"">(buffer, 10), std::tuple<>());
+    EXPECT_EQ(get<0>(wirepack::unpack_from<"!H">(buffer)), 0x0001);
+    EXPECT_EQ(get<0>(wirepack::unpack_from<"!H">(buffer, 4)), 0x0405);
+    EXPECT_EQ(get<0>(wirepack::unpack_from<"!H">(buffer, -2)), 0x0809);
+    EXPECT_EQ(get<0>(wirepack::unpack_from<"<I">(buffer, -10)), 0x03020100u);
+    EXPECT_EQ(wirepack::unpack_from<"">(buffer, 10), wirepack::flat_tuple<>());
 }
 
 TEST(StructUnpackFrom, CPythonMessages) {
