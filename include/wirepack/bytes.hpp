@@ -3,14 +3,20 @@
 /// `wirepack::bytes`: Python's `bytes`, as the run-time `wirepack::Struct` holds
 /// the `s`, `p` and `c` fields it packs and unpacks.
 
+#include <compare>
 #include <concepts>
 #include <cstddef>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <type_traits>
 
 namespace wirepack {
+
+/// What converts to `std::string_view` (a literal, a `std::string`), `bytes` aside.
+template <class Text, class Bytes>
+concept text_other_than = std::convertible_to<const Text&, std::string_view> && !std::same_as<Text, Bytes>;
 
 /// A string of bytes, like Python's `bytes`. Up to `inline_capacity` (24) bytes
 /// live inside the object, so the strings of a typical header (a name, a tag, a
@@ -24,6 +30,7 @@ namespace wirepack {
 ///     std::string_view view = name;
 ///     std::string copy(name);
 ///     bool same = (name == "sensor-7");
+///     std::unordered_set<wirepack::bytes> seen{name};
 class bytes {
 public:
     using value_type = char;
@@ -50,9 +57,8 @@ public:
 
     /// A copy of anything that converts to `std::string_view`: a string literal, a
     /// `std::string`, a `std::string_view`.
-    template <class Text>
-        requires(std::convertible_to<const Text&, std::string_view> && !std::same_as<Text, bytes>)
-    bytes(const Text& text) : bytes(std::string_view(text).data(), std::string_view(text).size()) {}
+    template <text_other_than<bytes> Text>
+    bytes(const Text& text) : bytes(std::string_view(text), from_view) {}
 
     bytes(const bytes& other) : bytes(other.data_, other.size_) {}
     bytes(bytes&& other) noexcept { take(other); }
@@ -70,8 +76,9 @@ public:
     ~bytes() { release(); }
 
     /// Replaces the contents with the `size` bytes at `data`, which may lie inside
-    /// this `bytes`. Allocates only when `size` exceeds `capacity()`, so a `bytes`
-    /// assigned over and over in a loop allocates at most once.
+    /// this `bytes`. Allocates only when `size` exceeds `capacity()`, which never
+    /// shrinks: assigned over and over, a `bytes` allocates only for bytes longer
+    /// than any it held before.
     void assign(const char* data, std::size_t size) {
         if (size > capacity()) [[unlikely]] {
             // `data` cannot lie inside: we hold fewer than `size` bytes.
@@ -103,9 +110,23 @@ public:
     [[nodiscard]] std::string_view view() const noexcept { return {data_, size_}; }
     operator std::string_view() const noexcept { return view(); }
 
-    friend bool operator==(const bytes& a, std::string_view b) noexcept { return a.view() == b; }
+    friend bool operator==(const bytes& a, const bytes& b) noexcept { return a.view() == b.view(); }
+    template <text_other_than<bytes> Text>
+    friend bool operator==(const bytes& a, const Text& b) noexcept {
+        return a.view() == std::string_view(b);
+    }
+    /// Byte by byte, as Python orders bytes.
+    friend std::strong_ordering operator<=>(const bytes& a, const bytes& b) noexcept { return a.view() <=> b.view(); }
+    template <text_other_than<bytes> Text>
+    friend std::strong_ordering operator<=>(const bytes& a, const Text& b) noexcept {
+        return a.view() <=> std::string_view(b);
+    }
 
 private:
+    struct from_view_t {};
+    static constexpr from_view_t from_view{};
+    bytes(std::string_view text, from_view_t) : bytes(text.data(), text.size()) {}
+
     [[nodiscard]] bool is_inline() const noexcept { return data_ == inline_; }
 
     /// Out of line: only strings longer than `inline_capacity` come here.
@@ -143,3 +164,11 @@ private:
 };
 
 }  // namespace wirepack
+
+/// Hashes the bytes as `std::string_view` does.
+template <>
+struct std::hash<wirepack::bytes> {
+    [[nodiscard]] std::size_t operator()(const wirepack::bytes& b) const noexcept {
+        return std::hash<std::string_view>{}(b.view());
+    }
+};

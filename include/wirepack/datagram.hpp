@@ -25,7 +25,6 @@
 #include <array>
 #include <cstddef>
 #include <span>
-#include <tuple>
 #include <utility>
 
 #include <wirepack/error.hpp>
@@ -105,9 +104,8 @@ struct datagram_codec {
     [[nodiscard]] static constexpr std::array<std::byte, header_size + calcsize<MessageFormat>()> pack_message(
         const header_fields& header, const Values&... values) {
         std::array<std::byte, header_size + calcsize<MessageFormat>()> out{};
-        const auto head = [&]<std::size_t... I>(std::index_sequence<I...>) {
-            return pack<HeaderFormat>(get<I>(header)...);
-        }(std::make_index_sequence<std::tuple_size_v<header_fields>>{});
+        const auto head =
+            wirepack::apply([](const auto&... fields) { return pack<HeaderFormat>(fields...); }, header);
         const auto body = pack<MessageFormat>(values...);
         std::copy(head.begin(), head.end(), out.begin());
         std::copy(body.begin(), body.end(), out.begin() + header_size);

@@ -10,14 +10,18 @@
 /// elements from 128 values costs about 1.3 s of compile time, one making a
 /// `flat_tuple` about 0.01 s.
 ///
-///     auto [id, tag, value] = wirepack::unpack<"<I2sf">(bytes);   // structured bindings
-///     std::uint32_t id_again = get<0>(wirepack::unpack<"<I2sf">(bytes));   // get, found by ADL
+///     const auto fields = wirepack::unpack<"<I2sf">(bytes);
+///     auto [id, tag, value] = fields;                               // structured bindings
+///     std::uint32_t first = wirepack::get<0>(fields);              // or get<0>(fields), by ADL
 ///     auto again = wirepack::apply([](const auto&... v) { return wirepack::pack<"<I2sf">(v...); }, fields);
 ///     std::tuple<std::uint32_t, std::array<char, 2>, float> t = fields.to_tuple();
 ///
-/// `std::get` and `std::apply` take only standard tuples: call `get<I>(t)`
-/// unqualified and `wirepack::apply`, or convert with `to_tuple()`.
+/// `std::get`, `std::apply`, `std::tie` and the other standard tuple algorithms
+/// take only standard tuples: use `wirepack::get` and `wirepack::apply`, or convert
+/// with `to_tuple()`. Unqualified `get<I>(t)` works too, but for inside a class
+/// with a member named `get`, which hides it.
 
+#include <compare>
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
@@ -32,7 +36,9 @@ template <std::size_t I, class T>
 struct tuple_leaf {
     T value;
 
-    friend bool operator==(const tuple_leaf&, const tuple_leaf&) = default;  // constexpr when T's is
+    // Defaulted comparisons are constexpr when T's are.
+    friend bool operator==(const tuple_leaf&, const tuple_leaf&) = default;
+    friend auto operator<=>(const tuple_leaf&, const tuple_leaf&) = default;
 };
 
 /// The leaf of index `I` among a flat_tuple's bases: `T` is deduced from the one
@@ -56,6 +62,7 @@ struct flat_tuple_leaves<std::index_sequence<I...>, Ts...> : tuple_leaf<I, Ts>..
         : tuple_leaf<I, Ts>{std::move(values)}... {}
 
     friend bool operator==(const flat_tuple_leaves&, const flat_tuple_leaves&) = default;
+    friend auto operator<=>(const flat_tuple_leaves&, const flat_tuple_leaves&) = default;
 };
 
 }  // namespace detail
@@ -69,19 +76,28 @@ struct flat_tuple_leaves<std::index_sequence<I...>, Ts...> : tuple_leaf<I, Ts>..
 ///     double y = get<1>(t);
 template <class... Ts>
 struct flat_tuple : detail::flat_tuple_leaves<std::index_sequence_for<Ts...>, Ts...> {
+    static_assert((std::is_object_v<Ts> && ...), "wirepack::flat_tuple holds values, not references");
     using detail::flat_tuple_leaves<std::index_sequence_for<Ts...>, Ts...>::flat_tuple_leaves;
 
     /// The same elements in a `std::tuple`, for `std::apply`, `std::tie` and
     /// interfaces that take one. It costs the compile time of that `std::tuple`.
     ///
     ///     std::apply(handler, wirepack::unpack<"!HI">(bytes).to_tuple());
-    [[nodiscard]] constexpr std::tuple<Ts...> to_tuple() const {
+    [[nodiscard]] constexpr std::tuple<Ts...> to_tuple() const& {
         return [this]<std::size_t... I>(std::index_sequence<I...>) {
             return std::tuple<Ts...>(detail::leaf_value<I>(*this)...);
         }(std::index_sequence_for<Ts...>{});
     }
+    /// The same, moving the elements.
+    [[nodiscard]] constexpr std::tuple<Ts...> to_tuple() && {
+        return [this]<std::size_t... I>(std::index_sequence<I...>) {
+            return std::tuple<Ts...>(std::move(detail::leaf_value<I>(*this))...);
+        }(std::index_sequence_for<Ts...>{});
+    }
 
+    /// Element by element, as `std::tuple` compares.
     friend bool operator==(const flat_tuple&, const flat_tuple&) = default;
+    friend auto operator<=>(const flat_tuple&, const flat_tuple&) = default;
 
     /// Equal to a `std::tuple` of as many elements when each pair of elements is.
     ///
@@ -95,8 +111,11 @@ struct flat_tuple : detail::flat_tuple_leaves<std::index_sequence_for<Ts...>, Ts
     }
 };
 
-/// Element `I` of `t`. Call it unqualified, `get<I>(t)`: argument-dependent
-/// lookup finds it, as structured bindings do.
+template <class... Ts>
+flat_tuple(Ts...) -> flat_tuple<Ts...>;
+
+/// Element `I` of `t`, as `std::get` gives it from a `std::tuple`. Unqualified,
+/// `get<I>(t)`, argument-dependent lookup finds it, as structured bindings do.
 template <std::size_t I, class... Ts>
 [[nodiscard]] constexpr auto& get(flat_tuple<Ts...>& t) noexcept {
     return detail::leaf_value<I>(t);

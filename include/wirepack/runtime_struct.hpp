@@ -10,10 +10,11 @@
 ///
 /// `pack` and `unpack` return containers that keep a small struct inside
 /// themselves (`value.hpp`): packing up to 64 bytes allocates nothing, nor does
-/// unpacking up to 8 values, but for strings longer than the 24 bytes a
-/// `wirepack::bytes` holds inline. For loops that pack or unpack many messages, `pack_into` writes into
-/// the caller's buffer and `unpack_into` reuses the caller's values and the
-/// capacity of their strings: once they have held one struct, neither allocates.
+/// unpacking up to 8 values, but for bytes longer than the 24 a `wirepack::bytes`
+/// holds inline. For loops that pack or unpack many messages, `pack_into` writes
+/// into the caller's buffer and `unpack_into` reuses the caller's values and the
+/// capacity of their bytes: once they have held one struct, neither allocates (but
+/// for a `p` field longer than any before it).
 ///
 /// How it is fast: the constructor compiles the format into two tables of
 /// `detail::step`s, one for packing (values and pads) and one for unpacking
@@ -32,6 +33,7 @@
 /// CPython makes the objects of the tuple it returns.
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -314,10 +316,10 @@ WIREPACK_DETAIL_ALWAYS_INLINE void copy_small(void* to, const void* from, std::s
     else copy_upto16(to, from, n);
 }
 
-/// `s`: the first `field` bytes of `bytes`, NUL-padded (`store_string`, inline).
-WIREPACK_DETAIL_ALWAYS_INLINE void store_bytes(std::byte* at, std::size_t field, const bytes& bytes) noexcept {
-    const std::size_t copied = bytes.size() < field ? bytes.size() : field;
-    copy_small(at, bytes.data(), copied);
+/// `s`: the first `field` bytes of `text`, NUL-padded (`store_string`, inline).
+WIREPACK_DETAIL_ALWAYS_INLINE void store_bytes(std::byte* at, std::size_t field, const bytes& text) noexcept {
+    const std::size_t copied = text.size() < field ? text.size() : field;
+    copy_small(at, text.data(), copied);
     if (copied != field) std::memset(at + copied, 0, field - copied);
 }
 
@@ -359,8 +361,8 @@ WIREPACK_DETAIL_ALWAYS_INLINE void pack_value(run_kind kind, const step& s, std:
         return;
     }
     case run_kind::pascal: {
-        const wirepack::bytes& bytes = bytes_from_value('p', v);
-        store_pascal(at, field, bytes.data(), bytes.size());
+        const bytes& text = bytes_from_value('p', v);
+        store_pascal(at, field, text.data(), text.size());
         return;
     }
     case run_kind::repeated:
@@ -374,10 +376,12 @@ WIREPACK_DETAIL_ALWAYS_INLINE void pack_value(run_kind kind, const step& s, std:
 
 /// Makes `v`, which holds no `bytes`, hold alternative `Index` made from `args`.
 /// Unlike `emplace`, it runs no destructor first (a dispatch on what `v` holds):
-/// a bool, an int or a float has nothing to release, so the new value is simply
-/// made in its place. Requires: making it does not throw.
+/// a bool, an int or a float has nothing to release (value.hpp checks), so the
+/// new value is simply made in its place. Requires: making it does not throw.
 template <std::size_t Index, class... Args>
-WIREPACK_DETAIL_ALWAYS_INLINE void replace_scalar(value& v, std::in_place_index_t<Index> which, Args&&... args) noexcept {
+WIREPACK_DETAIL_ALWAYS_INLINE void construct_over_scalar(value& v, std::in_place_index_t<Index> which,
+                                                         Args&&... args) noexcept {
+    assert(v.index() != bytes_index);
     std::construct_at(&v, which, std::forward<Args>(args)...);
 }
 
@@ -396,7 +400,7 @@ WIREPACK_DETAIL_ALWAYS_INLINE void set_bytes(value& v, const std::byte* data, st
     } else {
         // Made first, so that if it cannot be allocated `v` is left as it was.
         bytes made(chars, length);
-        replace_scalar(v, std::in_place_index<bytes_index>, std::move(made));
+        construct_over_scalar(v, std::in_place_index<bytes_index>, std::move(made));
     }
 }
 
@@ -590,7 +594,7 @@ template <std::size_t Field>
 
 /// Sets `v` to `x` as alternative `Index`: in place when it holds that one already,
 /// else by replacing a bool, int or float (no destructor to run: two stores).
-/// Returns false for a string, which the general code replaces.
+/// Returns false for bytes, which the general code replaces.
 template <std::size_t Index, class T>
 [[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool set_fast(value& v, T x) noexcept {
     const std::size_t index = v.index();
@@ -599,7 +603,7 @@ template <std::size_t Index, class T>
         return true;
     }
     if (index >= bytes_index) return false;
-    replace_scalar(v, std::in_place_index<Index>, x);
+    construct_over_scalar(v, std::in_place_index<Index>, x);
     return true;
 }
 
@@ -619,16 +623,16 @@ template <class Wire, boost::endian::order Order>
     return set_fast<bool_index>(v, *at != std::byte{0});
 }
 
-/// `s` and `c`: overwrites bytes of the field's length (`Field`, at most 16) in
-/// place, or replaces a scalar (as in the new values of `unpack`) with new bytes,
-/// which hold `Field` bytes inline. Bytes of another length go to `set_bytes_then_next`.
+/// `s` and `c` in `unpack_into`: overwrites bytes of the field's length (`Field`,
+/// at most 16) in place, or replaces a scalar with new bytes, which hold `Field`
+/// bytes inline. Bytes of another length go to `set_bytes_then_next`.
 template <std::size_t Field>
 [[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool unpack_bytes_fast(const std::byte* at, const step&, value& v) noexcept {
     static_assert(Field <= 16 && Field <= bytes::inline_capacity, "the bytes are made without allocating");
     const char* const chars = reinterpret_cast<const char*>(at);
     const std::size_t index = v.index();
     if (index < bytes_index) {
-        replace_scalar(v, std::in_place_index<bytes_index>, chars, Field);  // cannot throw: no allocation
+        construct_over_scalar(v, std::in_place_index<bytes_index>, chars, Field);  // cannot throw: no allocation
         return true;
     }
     if (index != bytes_index) return false;
@@ -651,13 +655,13 @@ WIREPACK_DETAIL_NOINLINE inline void pack_general_then_next(const step* s, std::
     return s->pack(s, out, v + used);
 }
 
-/// Where an `s` field of at most 16 bytes goes for a string to cut or pad.
+/// Where an `s` field of at most 16 bytes goes for bytes to cut or pad.
 WIREPACK_DETAIL_NOINLINE inline void pack_bytes_then_next(const step* s, std::byte* out, const value* v) {
     if (v->index() != bytes_index) return pack_general_then_next(s, out, v);
-    const wirepack::bytes& bytes = held<bytes_index>(*v);
+    const bytes& text = held<bytes_index>(*v);
     std::byte* const at = out + s->offset;
-    const std::size_t copied = bytes.size() < s->count ? bytes.size() : s->count;
-    copy_upto16(at, bytes.data(), copied);
+    const std::size_t copied = text.size() < s->count ? text.size() : s->count;
+    copy_upto16(at, text.data(), copied);
     zero_upto16(at + copied, s->count - copied);
     ++s;
     return s->pack(s, out, v + 1);
@@ -694,8 +698,8 @@ WIREPACK_DETAIL_NOINLINE inline void set_bytes_at(const step& s, const std::byte
     set_bytes(v, in + s.offset, s.count);
 }
 
-/// Where `s` and `c` go for a string to allocate or resize (as when `unpack`
-/// fills new values): `set_bytes`, without the general code's dispatch.
+/// Where `s` and `c` go for bytes held at another length (or a valueless value):
+/// `set_bytes`, without the general code's dispatch.
 WIREPACK_DETAIL_NOINLINE inline void set_bytes_then_next(const step* s, const std::byte* in, value* v) {
     set_bytes_at(*s, in, *v);
     ++s;

@@ -46,7 +46,9 @@ using value = std::variant<bool, std::int64_t, std::uint64_t, double, bytes>;
 
 /// The values of one struct, in format order, as Python's `struct.unpack` returns
 /// them in a tuple. It holds up to 8 values without allocating, and is a
-/// contiguous range of `value`, so it converts to `std::span<const value>`.
+/// contiguous range of `value`, so it converts to `std::span<const value>`. Like
+/// a tuple it has the size it was made with (`resize` aside): to build values
+/// one by one, use a `std::vector<value>`, which `Struct::pack` takes as well.
 ///
 ///     wirepack::unpacked_values point = wirepack::Struct("<hh").unpack(bytes);
 ///     std::int64_t x = std::get<std::int64_t>(point[0]);
@@ -205,6 +207,11 @@ private:
 };
 
 static_assert(std::is_nothrow_move_constructible_v<value>);
+// `unpacked_values::destroy` and the run-time Struct's handlers skip the destructor
+// of every value but bytes: the other alternatives must have nothing to release.
+static_assert(std::is_trivially_destructible_v<bool> && std::is_trivially_destructible_v<std::int64_t> &&
+              std::is_trivially_destructible_v<std::uint64_t> && std::is_trivially_destructible_v<double> &&
+              std::variant_size_v<value> == 5 && std::is_same_v<std::variant_alternative_t<4, value>, bytes>);
 
 /// A packed struct: a vector of bytes that holds up to 64 of them without
 /// allocating. It converts to `std::span<const std::byte>`.

@@ -6,6 +6,7 @@
 //     const auto seen = wirepack::test::allocations_during([&] { decoder.feed(bytes); });
 //     EXPECT_EQ(seen.count, 0u);
 //     EXPECT_LE(seen.largest, 64u);
+//     auto failing = wirepack::test::allocations_during([&] { ... }, 2);   // the 2nd throws std::bad_alloc
 
 #include <algorithm>
 #include <cstddef>
@@ -18,19 +19,28 @@ namespace wirepack::test {
 struct allocation_record {
     std::size_t count = 0;    ///< calls
     std::size_t largest = 0;  ///< bytes of the largest single request
+    std::size_t freed = 0;    ///< calls of operator delete
 };
 
 namespace detail {
 inline bool counting = false;
+inline std::size_t failing_call = 0;  ///< 1 for the first call, ...; 0: none fails
 inline allocation_record counted;
 }  // namespace detail
 
-/// The allocations made through operator new while `call` runs.
+/// The allocations made through operator new while `call` runs. With
+/// `failing_call` n > 0, the n-th of them throws std::bad_alloc instead.
 template <class F>
-allocation_record allocations_during(F&& call) {
+allocation_record allocations_during(F&& call, std::size_t failing_call = 0) {
     detail::counted = {};
+    detail::failing_call = failing_call;
     detail::counting = true;
-    call();
+    try {
+        call();
+    } catch (...) {
+        detail::counting = false;
+        throw;
+    }
     detail::counting = false;
     return detail::counted;
 }
@@ -40,12 +50,17 @@ allocation_record allocations_during(F&& call) {
 // Not inlined, so that g++ does not pair the malloc and free inside them with the
 // new and delete expressions of the code under test (-Wmismatched-new-delete).
 [[gnu::noinline]] void* operator new(std::size_t size) {
-    if (wirepack::test::detail::counting) {
-        ++wirepack::test::detail::counted.count;
-        wirepack::test::detail::counted.largest = std::max(wirepack::test::detail::counted.largest, size);
+    namespace counter = wirepack::test::detail;
+    if (counter::counting) {
+        ++counter::counted.count;
+        counter::counted.largest = std::max(counter::counted.largest, size);
+        if (counter::counted.count == counter::failing_call) throw std::bad_alloc();
     }
     if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
     throw std::bad_alloc();
 }
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p) noexcept {
+    if (p != nullptr && wirepack::test::detail::counting) ++wirepack::test::detail::counted.freed;
+    std::free(p);
+}
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { operator delete(p); }

@@ -32,6 +32,8 @@ static_assert(get<0>(sample) == 7 && get<1>(sample)[1] == 'b' && get<2>(sample) 
 static_assert(wirepack::apply([](auto a, auto, auto c) { return a + c; }, sample) == 16);
 static_assert(sample == three{7, {'a', 'b'}, 9} && sample != three{7, {'a', 'b'}, 8});
 static_assert(sample == std::tuple(7, std::array<char, 2>{'a', 'b'}, 9));
+static_assert(sample < three{7, {'a', 'c'}, 0} && three{6, {'z', 'z'}, 9} < sample);  // element by element
+static_assert(std::is_same_v<decltype(wirepack::flat_tuple{1, 2.5}), wirepack::flat_tuple<int, double>>);
 
 TEST(FlatTuple, StructuredBindingsSeeEachElementInOrder) {
     three t{1, {'x', 'y'}, 2};
@@ -45,6 +47,10 @@ TEST(FlatTuple, StructuredBindingsSeeEachElementInOrder) {
     const auto [a, b, c] = three{3, {'p', 'q'}, 4};  // from a prvalue, as unpack returns
     EXPECT_EQ(a + c, 7);
     EXPECT_EQ(b[1], 'q');
+
+    auto&& [x, y, z] = three{5, {'r', 's'}, 6};  // a temporary kept alive
+    EXPECT_EQ(x + z, 11);
+    EXPECT_EQ(y[0], 'r');
 }
 
 TEST(FlatTuple, GetKeepsTheValueCategory) {
@@ -52,10 +58,20 @@ TEST(FlatTuple, GetKeepsTheValueCategory) {
     static_assert(std::is_same_v<decltype(get<0>(t)), std::unique_ptr<int>&>);
     static_assert(std::is_same_v<decltype(get<0>(std::as_const(t))), const std::unique_ptr<int>&>);
     static_assert(std::is_same_v<decltype(get<0>(std::move(t))), std::unique_ptr<int>&&>);
-    std::unique_ptr<int> taken = get<0>(std::move(t));
+    static_assert(std::is_same_v<decltype(get<0>(std::move(std::as_const(t)))), const std::unique_ptr<int>&&>);
+    std::unique_ptr<int> taken = wirepack::get<0>(std::move(t));
     EXPECT_EQ(*taken, 4);
     EXPECT_EQ(get<0>(t), nullptr);
     EXPECT_EQ(get<1>(t), "text");
+}
+
+TEST(FlatTuple, ApplyAndToTupleMoveFromAnRvalue) {
+    using owning = flat_tuple<std::unique_ptr<int>, std::string>;
+    const auto sum = wirepack::apply([](std::unique_ptr<int> p, std::string s) { return *p + static_cast<int>(s.size()); },
+                                     owning{std::make_unique<int>(3), "four"});
+    EXPECT_EQ(sum, 7);
+    const std::tuple<std::unique_ptr<int>, std::string> standard = owning{std::make_unique<int>(8), "x"}.to_tuple();
+    EXPECT_EQ(*std::get<0>(standard), 8);
 }
 
 TEST(FlatTuple, ApplyPassesTheElementsAsArguments) {

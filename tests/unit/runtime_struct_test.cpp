@@ -507,6 +507,66 @@ TEST(RuntimeStructMatchesCompileTime, SameValuesFromTheSameBytes) {
     EXPECT_EQ(Struct("<bchIf").unpack(bytes), expected);
 }
 
+// ---- New values (unpack) and reused ones (unpack_into) ---------------------------------------
+//
+// unpack makes each value in place (its own handlers, or the general code for long
+// runs, `e`, `p`, and formats past 64 steps), or fills `false` values when a value
+// may need an allocation; unpack_into overwrites values that may hold anything.
+// All of them must give the same values.
+
+/// Bytes 0x01, 0x08, 0x0f, ...: for the formats below, no float among them is a
+/// NaN (which would equal nothing, and fail the comparisons).
+std::vector<std::byte> counting_bytes(std::size_t size) {
+    std::vector<std::byte> out(size);
+    for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::byte>(i * 7 + 1);
+    return out;
+}
+
+TEST(RuntimeStructNewAndReusedValues, AgreeOnEveryPath) {
+    const std::vector<std::string> formats = {
+        "<I2sf",             // the handlers of each kind
+        "<20h17e",           // repeated runs past 16: the general code
+        "<70B",              // more steps than the chain takes: the rest in a loop
+        "<17s24s?c",         // the longest bytes held inline
+        "<25p",              // a `p` of at most 24 bytes: made in place
+        ">26p",              // one of up to 25: filled into false values
+        "@bq3xhP",           // native alignment
+    };
+    for (const std::string& format : formats) {
+        SCOPED_TRACE(format);
+        const Struct s(format);
+        auto bytes = counting_bytes(s.size());
+        if (format.ends_with("p")) bytes[0] = std::byte{0xff};  // the longest the field allows
+        const values fresh = s.unpack(bytes);
+        ASSERT_EQ(fresh.size(), s.value_count());
+
+        // Over values of every other alternative, inline and on the heap.
+        values reused(s.value_count());
+        for (std::size_t k = 0; k < reused.size(); ++k) {
+            const value others[] = {i64(-1), u64(2), 3.5, true, std::string(40, 'h'), std::string("ab")};
+            reused[k] = others[k % 6];
+        }
+        s.unpack_into(bytes, reused);
+        EXPECT_EQ(reused, fresh);
+
+        values fewer{std::string(30, 'x')};  // another count: resized, then unpacked into
+        s.unpack_into(bytes, fewer);
+        EXPECT_EQ(fewer, fresh);
+    }
+}
+
+TEST(RuntimeStructNewAndReusedValues, GiveTheValuesOfTheBytes) {
+    const auto seventy = counting_bytes(70);
+    const values bytes70 = Struct("<70B").unpack(seventy);
+    for (std::size_t k = 0; k < 70; ++k) EXPECT_EQ(bytes70[k], u64(std::to_integer<std::uint64_t>(seventy[k]))) << k;
+
+    std::vector<std::byte> pascal(26, std::byte{'q'});
+    pascal[0] = std::byte{25};
+    EXPECT_EQ(Struct("26p").unpack(pascal), values{std::string(25, 'q')});
+    pascal[0] = std::byte{24};
+    EXPECT_EQ(Struct("25p").unpack(std::span(pascal).first(25)), values{std::string(24, 'q')});
+}
+
 TEST(RuntimeStructMatchesCompileTime, SameErrors) {
     std::string compile_time;
     std::string run_time;

@@ -136,4 +136,56 @@ TEST(StructAllocation, UnpackIntoReusesValuesAndStrings) {
     EXPECT_EQ(unpacked[6], value(std::string("sensor-0042-easw")));
 }
 
+/// Runs `call` with its first allocation failing, then its second, and so on until
+/// it runs through. Each failing run must throw std::bad_alloc and free everything
+/// it allocated (the sanitizer build checks for leaks too).
+template <class F>
+void expect_clean_failures(F&& call) {
+    for (std::size_t failing = 1; failing < 100; ++failing) {
+        bool failed = false;
+        wirepack::test::allocation_record seen;
+        try {
+            seen = wirepack::test::allocations_during(
+                [&] {
+                    try {
+                        call();
+                    } catch (const std::bad_alloc&) {
+                        failed = true;
+                    }
+                },
+                failing);
+        } catch (...) {
+            ADD_FAILURE() << "not std::bad_alloc, allocation " << failing;
+            return;
+        }
+        EXPECT_EQ(seen.freed, failed ? seen.count - 1 : seen.count) << "allocation " << failing;
+        if (!failed) return;
+    }
+    ADD_FAILURE() << "still failing after 100 allocations";
+}
+
+TEST(StructAllocation, AFailedAllocationLeavesNothingBehind) {
+    const Struct long_bytes("<30s?25p");  // values that need allocations: false values filled in
+    std::vector<std::byte> message(56, std::byte{'m'});
+    message[31] = std::byte{24};  // the `p` field's length
+    expect_clean_failures([&] { (void)long_bytes.unpack(message); });
+    expect_clean_failures([&] {
+        wirepack::unpacked_values reused{1.5, std::string(3, 'a')};  // another count and shorter bytes
+        long_bytes.unpack_into(message, reused);
+    });
+
+    const wirepack::unpacked_values many{std::string(30, 'a'), std::string(40, 'b'), true, 1.0, std::string(50, 'c'),
+                                         std::uint64_t{1}, std::int64_t{2}, std::string(60, 'd'), std::string(70, 'e')};
+    expect_clean_failures([&] { const wirepack::unpacked_values copy = many; });
+    expect_clean_failures([&] {
+        wirepack::unpacked_values grown = many;
+        grown.resize(20);
+        grown = many;
+    });
+    expect_clean_failures([&] {
+        wirepack::bytes b = "short";
+        b.assign(std::string(100, 'z').data(), 100);
+    });
+}
+
 }  // namespace

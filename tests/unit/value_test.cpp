@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -85,6 +86,18 @@ TEST(Bytes, AssignReusesCapacityAndAcceptsItsOwnBytes) {
     EXPECT_EQ(b, "hor");
     EXPECT_EQ(allocations_of([&] { b.assign(std::string(200, 'z').data(), 200); }), 2u);  // the temporary, then the growth
     EXPECT_EQ(b, std::string(200, 'z'));
+}
+
+TEST(Bytes, ComparesAndHashesByteByByte) {
+    const bytes a = "abc", same = std::string("abc"), longer = "abcd", other = "abd";
+    EXPECT_TRUE(a == same);
+    EXPECT_FALSE(a == longer);
+    EXPECT_TRUE(a == "abc");
+    EXPECT_TRUE("abc" == a);
+    EXPECT_TRUE(a == std::string_view("abc"));
+    EXPECT_TRUE(a < longer && longer < other && a < other);
+    EXPECT_TRUE(bytes("\xff") > bytes("\x01"));  // unsigned order, as Python's bytes
+    EXPECT_EQ(std::hash<bytes>{}(a), std::hash<std::string_view>{}("abc"));
 }
 
 TEST(Bytes, IsAValueAlternativeMadeFromLiteralsAndStrings) {
