@@ -55,10 +55,13 @@ public:
         }
     }
 
-    /// A copy of anything that converts to `std::string_view`: a string literal, a
-    /// `std::string`, a `std::string_view`.
+    /// A copy of the bytes `text` views.
+    bytes(std::string_view text) : bytes(text.data(), text.size()) {}
+
+    /// A copy of anything else that converts to `std::string_view`: a string
+    /// literal, a `std::string`.
     template <text_other_than<bytes> Text>
-    bytes(const Text& text) : bytes(std::string_view(text), from_view) {}
+    bytes(const Text& text) : bytes(std::string_view(text)) {}
 
     bytes(const bytes& other) : bytes(other.data_, other.size_) {}
     bytes(bytes&& other) noexcept { take(other); }
@@ -123,10 +126,6 @@ public:
     }
 
 private:
-    struct from_view_t {};
-    static constexpr from_view_t from_view{};
-    bytes(std::string_view text, from_view_t) : bytes(text.data(), text.size()) {}
-
     [[nodiscard]] bool is_inline() const noexcept { return data_ == inline_; }
 
     /// Out of line: only strings longer than `inline_capacity` come here.

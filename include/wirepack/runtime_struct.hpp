@@ -75,6 +75,17 @@ static_assert(std::is_same_v<std::variant_alternative_t<bool_index, value>, bool
               std::is_same_v<std::variant_alternative_t<double_index, value>, double> &&
               std::is_same_v<std::variant_alternative_t<bytes_index, value>, bytes>);
 
+/// The alternative an integer of type `Wire` unpacks to, as Python ints are: a
+/// signed one to `int64_t`, an unsigned one to `uint64_t`.
+template <class Wire>
+inline constexpr std::size_t integer_index = std::is_signed_v<Wire> ? int_index : uint_index;
+
+/// The value of an integer of type `Wire` in that alternative.
+template <class Wire>
+[[nodiscard]] constexpr std::variant_alternative_t<integer_index<Wire>, value> widened(Wire x) noexcept {
+    return x;
+}
+
 /// What a step does with its value, resolved once from the format character and
 /// the mode (native `l` is `i64` on LP64, standard `l` is `i32`).
 enum class run_kind : std::uint8_t {
@@ -209,8 +220,8 @@ template <bool Native>
 /// (`std::get` after a test of `index()`: the test is the only check left.)
 template <class Wire>
 [[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE Wire integer_from_value(char code, const value& v) {
-    constexpr std::size_t likely_index = std::is_signed_v<Wire> ? int_index : uint_index;
-    constexpr std::size_t other_index = std::is_signed_v<Wire> ? uint_index : int_index;
+    constexpr std::size_t likely_index = integer_index<Wire>;
+    constexpr std::size_t other_index = likely_index == int_index ? uint_index : int_index;
     const std::size_t index = v.index();
     if (index == likely_index) [[likely]] return to_wire_integer<Wire>(code, std::get<likely_index>(v));
     if (index == other_index) return to_wire_integer<Wire>(code, std::get<other_index>(v));
@@ -406,9 +417,7 @@ WIREPACK_DETAIL_ALWAYS_INLINE void set_bytes(value& v, const std::byte* data, st
 
 template <boost::endian::order Order, class Wire>
 WIREPACK_DETAIL_ALWAYS_INLINE void unpack_integer(const std::byte* at, value& v) noexcept {
-    const Wire x = load<Wire, Order>(at);
-    if constexpr (std::is_signed_v<Wire>) set_value<int_index>(v, static_cast<std::int64_t>(x));
-    else set_value<uint_index>(v, static_cast<std::uint64_t>(x));
+    set_value<integer_index<Wire>>(v, widened(load<Wire, Order>(at)));
 }
 
 /// Unpacks the one value of kind `kind` (`s.kind`, or `s.element` in a repeated
@@ -537,8 +546,8 @@ template <std::size_t Index>
 /// An int of the expected signedness, then of the other one, in range.
 template <class Wire, boost::endian::order Order>
 [[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool pack_integer_fast(std::byte* at, const step&, const value& v) noexcept {
-    constexpr std::size_t likely_index = std::is_signed_v<Wire> ? int_index : uint_index;
-    constexpr std::size_t other_index = std::is_signed_v<Wire> ? uint_index : int_index;
+    constexpr std::size_t likely_index = integer_index<Wire>;
+    constexpr std::size_t other_index = likely_index == int_index ? uint_index : int_index;
     const std::size_t index = v.index();
     if (index == likely_index) [[likely]] {
         const auto x = held<likely_index>(v);
@@ -609,9 +618,7 @@ template <std::size_t Index, class T>
 
 template <class Wire, boost::endian::order Order>
 [[nodiscard]] WIREPACK_DETAIL_ALWAYS_INLINE bool unpack_integer_fast(const std::byte* at, const step&, value& v) noexcept {
-    const Wire x = load<Wire, Order>(at);
-    if constexpr (std::is_signed_v<Wire>) return set_fast<int_index>(v, static_cast<std::int64_t>(x));
-    else return set_fast<uint_index>(v, static_cast<std::uint64_t>(x));
+    return set_fast<integer_index<Wire>>(v, widened(load<Wire, Order>(at)));
 }
 
 template <class Wire, boost::endian::order Order>
@@ -720,9 +727,7 @@ WIREPACK_DETAIL_HANDLER inline void unpack_end(const step*, const std::byte*, va
 
 template <class Wire, boost::endian::order Order>
 WIREPACK_DETAIL_ALWAYS_INLINE void make_integer(const std::byte* at, value* v) noexcept {
-    const Wire x = load<Wire, Order>(at);
-    if constexpr (std::is_signed_v<Wire>) std::construct_at(v, std::in_place_index<int_index>, std::int64_t{x});
-    else std::construct_at(v, std::in_place_index<uint_index>, std::uint64_t{x});
+    std::construct_at(v, std::in_place_index<integer_index<Wire>>, widened(load<Wire, Order>(at)));
 }
 
 template <class Wire, boost::endian::order Order>

@@ -206,12 +206,18 @@ private:
     } storage_;
 };
 
+namespace detail {
+/// Whether every alternative but `bytes` has nothing to release.
+template <class... Alternatives>
+constexpr bool only_bytes_need_destroying(const std::variant<Alternatives...>*) noexcept {
+    return ((std::is_same_v<Alternatives, bytes> || std::is_trivially_destructible_v<Alternatives>) && ...);
+}
+}  // namespace detail
+
 static_assert(std::is_nothrow_move_constructible_v<value>);
 // `unpacked_values::destroy` and the run-time Struct's handlers skip the destructor
-// of every value but bytes: the other alternatives must have nothing to release.
-static_assert(std::is_trivially_destructible_v<bool> && std::is_trivially_destructible_v<std::int64_t> &&
-              std::is_trivially_destructible_v<std::uint64_t> && std::is_trivially_destructible_v<double> &&
-              std::variant_size_v<value> == 5 && std::is_same_v<std::variant_alternative_t<4, value>, bytes>);
+// of every value but bytes.
+static_assert(detail::only_bytes_need_destroying(static_cast<const value*>(nullptr)));
 
 /// A packed struct: a vector of bytes that holds up to 64 of them without
 /// allocating. It converts to `std::span<const std::byte>`.

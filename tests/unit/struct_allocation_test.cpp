@@ -102,7 +102,8 @@ TEST(StructAllocation, UnpackingUpTo8ValuesAllocatesOnlyForBytesLongerThan24) {
     EXPECT_EQ(unpacked[6], value("sensor-0042-east"));
     EXPECT_EQ(unpacked[7], value(true));
 
-    // 24 bytes is the most a wirepack::bytes holds inline; 25 take one allocation each.
+    // 24 bytes is the most a wirepack::bytes holds inline: a `25s` field takes one
+    // allocation, a `25p` (at most 24 bytes) none.
     static_assert(wirepack::bytes::inline_capacity == 24);
     const Struct longest_inline("24s"), too_long("25s25p");
     const std::vector<std::byte> zeros(50);
